@@ -1,0 +1,2 @@
+build/vault/err.o: vault/err.c vault/err.h
+vault/err.h:

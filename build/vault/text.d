@@ -1,0 +1,2 @@
+build/vault/text.o: vault/text.c vault/text.h
+vault/text.h:

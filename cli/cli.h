@@ -1,0 +1,105 @@
+/*
+ * cli.h - what the command files share: the context built from the global options, the
+ * command table entry, option parsing with -h everywhere, and the one place output goes
+ * through (out.c).
+ *
+ * Only cli/ prints; only main.c exits. A command parses its options, calls the core, and
+ * reports: results on stdout (or JSON with --json), progress and notes on stderr.
+ */
+#ifndef AMANA_CLI_H
+#define AMANA_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "vault/err.h"
+
+struct store;
+
+struct cli_ctx {
+	const char *vault_dir; /* --vault, else NULL: resolved by cli_vault() */
+	bool json;	       /* --json */
+	int verbosity;	       /* -1 with -q, 0 by default, 1 with -v */
+	struct store *store;   /* opened on first use by cli_store() */
+	const struct cli_cmd *cmd;
+	const char *argv0_sub; /* "key new" etc., for usage messages */
+};
+
+struct cli_cmd {
+	const char *name;
+	const char *usage;   /* one or more lines, each a form of the command */
+	const char *summary; /* one line for "amana -h" */
+	const char *help;    /* the longer text of "amana help NAME", may be NULL */
+	int (*run)(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+};
+
+/* Returned by command parsers to say "help was printed, exit 0". */
+#define CLI_HELP_SHOWN (-2)
+
+/* The command table (main.c). */
+extern const struct cli_cmd cli_cmds[];
+const struct cli_cmd *cli_find(const char *name);
+void cli_print_usage(const struct cli_cmd *cmd, FILE *f);
+void cli_print_help(const struct cli_cmd *cmd, FILE *f);
+
+/* Parses options like getopt_long but with "-h/--help" added to every command (printing the
+ * command's help and returning CLI_HELP_SHOWN) and unknown options turned into a usage error
+ * (-1 with e set). Returns the option character, or 0 at the end of the options. */
+int cli_getopt(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, struct err *e);
+
+/* A usage error for the current command: message, and the command's usage printed by main. */
+int cli_usage(struct err *e, const char *fmt, ...) ERR_PRINTF(2, 3);
+
+/* Checks the count of positional arguments left after option parsing (max -1: no limit);
+ * what names the missing argument ("the file to sign"). */
+int cli_nargs(int argc, char **argv, int min, int max, const char *what, struct err *e);
+
+/* The vault folder: --vault, $AMANA_HOME, $XDG_DATA_HOME/amana, ~/.local/share/amana.
+ * Returned string is static or from the environment. */
+const char *cli_vault(struct cli_ctx *ctx, struct err *e);
+
+/* Opens the vault database (creating the vault) on first call; later calls reuse it. */
+struct store *cli_store(struct cli_ctx *ctx, struct err *e);
+
+/* ---- output (out.c) ---------------------------------------------------------------------- */
+
+/* Prints "amana: msg" and "hint: hint" on stderr. */
+void out_error(const struct err *e);
+
+/* A note for the user on stderr ("amana: ..."), silenced by -q. */
+void out_note(const struct cli_ctx *ctx, const char *fmt, ...) ERR_PRINTF(2, 3);
+
+/* A line on stdout. */
+void out_line(const char *fmt, ...) ERR_PRINTF(1, 2);
+
+/* Untrusted text (names, titles, comments) for display, with invisible and bidi control
+ * characters escaped; returns a pointer valid until the next call with the same slot (0-3). */
+const char *out_safe(int slot, const char *s);
+
+/* Minimal JSON writer for --json: values are printed as they come, commas handled here. */
+void json_begin_object(void);
+void json_end_object(void);
+void json_begin_array(const char *key);
+void json_end_array(void);
+void json_begin_object_in(const char *key); /* "key": { ... } or, inside an array, { ... } */
+void json_str(const char *key, const char *value);
+void json_strn(const char *key, const char *value, size_t n);
+void json_int(const char *key, long long value);
+void json_bool(const char *key, bool value);
+void json_null(const char *key);
+void json_done(void); /* newline after the top-level value */
+
+/* Flushes and checks stdout; returns -1 with e set when output was lost (EPIPE, ENOSPC). */
+int out_finish(struct err *e);
+
+/* Commands. */
+int cmd_key(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+int cmd_sign(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+int cmd_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+int cmd_trust(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+int cmd_recipient(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+int cmd_help(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+
+#endif

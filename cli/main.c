@@ -1,0 +1,254 @@
+/*
+ * main.c - the amana command: global options, the command table, help, and the one place
+ * where the process exits.
+ *
+ *   amana [--vault DIR] [--json] [-q|-v] COMMAND [ARGS...]
+ *
+ * Every command is a row of cli_cmds (alphabetical) and lives in its own cmd_*.c. The exit
+ * status is the error code the command returned (docs/exit-codes.md); usage errors print the
+ * command's usage after the message.
+ */
+#include <archive.h>
+#include <locale.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "vault/io.h"
+#include "vault/store.h"
+
+const struct cli_cmd cli_cmds[] = {
+	{"help", "amana help [COMMAND]", "show help for amana or for one command", NULL, cmd_help},
+	{"key",
+	 "amana key new sign --name NAME -o PREFIX [--no-passphrase] [--passphrase-fd N]\n"
+	 "amana key new encrypt --name NAME -o PREFIX [--passphrase] [--passphrase-fd N]\n"
+	 "amana key list\n"
+	 "amana key show FILE",
+	 "make signing and encryption keys, list and show them",
+	 "'key new sign' writes PREFIX.pub and PREFIX.key in minisign's formats; the secret key is\n"
+	 "encrypted with a passphrase (scrypt, as minisign does) unless --no-passphrase is given.\n"
+	 "'key new encrypt' writes an age X25519 recipient (PREFIX.pub, age1...) and identity\n"
+	 "(PREFIX.key, AGE-SECRET-KEY-1...); with --passphrase the identity file is itself\n"
+	 "encrypted with a passphrase, as 'age -p' would. Secret key files are created 0600 and\n"
+	 "never overwritten. 'key list' shows the keys made with this vault; 'key show FILE' shows\n"
+	 "a key file's type, key id and name.\n"
+	 "Passphrases are read from the terminal without echo (twice when creating), or from\n"
+	 "--passphrase-fd N, or from the file named by AMANA_PASSPHRASE_FILE.",
+	 cmd_key},
+	{"recipient",
+	 "amana recipient add (age1...|FILE.pub) --name NAME\n"
+	 "amana recipient list\n"
+	 "amana recipient remove NAME",
+	 "the secretariat's directory of member states and their age recipients",
+	 "Names are UTF-8 and stored exactly as given; when shown, invisible and bidi control\n"
+	 "characters are escaped so that a name cannot disguise itself.",
+	 cmd_recipient},
+	{"sign", "amana sign -s KEY -m FILE [-t COMMENT] [-x SIG] [--legacy]",
+	 "sign a file, as minisign does",
+	 "Writes FILE.minisig (or SIG) in minisign's format: a prehashed Ed25519 signature\n"
+	 "(BLAKE2b-512 of the file), and a signature over the trusted comment. The default trusted\n"
+	 "comment is \"timestamp:<unix time>\\tfile:<name>\\thashed\". --legacy signs the raw file\n"
+	 "(minisign's old 'Ed' form), which must hold the whole file in memory.",
+	 cmd_sign},
+	{"trust",
+	 "amana trust add FILE.pub --name NAME [--witness]\n"
+	 "amana trust list\n"
+	 "amana trust remove KEYID",
+	 "pin the issuers (and witnesses) this vault trusts",
+	 "A member state pins the secretariat's public key once; bundles are then accepted only\n"
+	 "from pinned issuers. --witness pins a witness key instead (one that cosigns logs).",
+	 cmd_trust},
+	{"verify", "amana verify -p PUB -m FILE [-x SIG] [-q]",
+	 "check a minisign signature of a file",
+	 "Checks FILE.minisig (or SIG) against the public key PUB: the key id, the signature over\n"
+	 "the file (prehashed 'ED' or legacy 'Ed'), and the signature over the trusted comment,\n"
+	 "which is printed on success. Exits 1 naming the check that failed.",
+	 cmd_verify},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
+const struct cli_cmd *cli_find(const char *name)
+{
+	for (const struct cli_cmd *c = cli_cmds; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+void cli_print_usage(const struct cli_cmd *cmd, FILE *f)
+{
+	fprintf(f, "usage: ");
+	for (const char *p = cmd->usage; *p; p++) {
+		fputc(*p, f);
+		if (*p == '\n')
+			fprintf(f, "       ");
+	}
+	fputc('\n', f);
+}
+
+void cli_print_help(const struct cli_cmd *cmd, FILE *f)
+{
+	cli_print_usage(cmd, f);
+	fprintf(f, "\n%s\n", cmd->summary);
+	if (cmd->help)
+		fprintf(f, "\n%s\n", cmd->help);
+}
+
+static void print_main_help(FILE *f)
+{
+	fprintf(f, "usage: amana [--vault DIR] [--json] [-q|-v] COMMAND [ARGS...]\n"
+		   "       amana --version | -h\n\n"
+		   "amana turns conference outcomes into signed, encrypted bundles and checks them.\n\n"
+		   "commands:\n");
+	for (const struct cli_cmd *c = cli_cmds; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f, "\nglobal options:\n"
+		   "  --vault DIR  the vault folder (default $AMANA_HOME, else $XDG_DATA_HOME/amana,\n"
+		   "               else ~/.local/share/amana)\n"
+		   "  --json       print results as JSON on stdout\n"
+		   "  -q, -v       quieter, more verbose\n\n"
+		   "'amana help COMMAND' or 'amana COMMAND -h' shows one command.\n"
+		   "Exit status: 0 ok, 1 verification failed, 2 usage, 3 malformed input, 4 I/O,\n"
+		   "5 key or passphrase, 70 internal error (see docs/exit-codes.md).\n");
+}
+
+/* Damerau-free Levenshtein distance, for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 32 || lb > 32)
+		return 99;
+	size_t prev[33], cur[33];
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, sizeof prev);
+	}
+	return prev[lb];
+}
+
+static int unknown_command(const char *name, struct err *e)
+{
+	const struct cli_cmd *best = NULL;
+	size_t bestd = 99;
+	for (const struct cli_cmd *c = cli_cmds; c->name; c++) {
+		size_t d = distance(name, c->name);
+		/* A prefix counts as close too ("rec" -> "recipient"). */
+		if (strncmp(c->name, name, strlen(name)) == 0 && strlen(name) >= 2)
+			d = 1;
+		if (d < bestd) {
+			bestd = d;
+			best = c;
+		}
+	}
+	err_set(e, ERR_USAGE, "'%s' is not an amana command", name);
+	if (best && bestd <= 3)
+		return err_hint(e, "did you mean 'amana %s'?", best->name);
+	return err_hint(e, "run 'amana -h' for the list of commands");
+}
+
+int cmd_help(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	int c;
+	while ((c = cli_getopt(ctx, argc, argv, "", NULL, e)) > 0)
+		;
+	if (c < 0)
+		return c;
+	if (optind >= argc) {
+		print_main_help(stdout);
+		return 0;
+	}
+	const struct cli_cmd *cmd = cli_find(argv[optind]);
+	if (!cmd)
+		return unknown_command(argv[optind], e);
+	cli_print_help(cmd, stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_ctx ctx = {0};
+	struct err e;
+	int rc = 0;
+
+	err_clear(&e);
+	setlocale(LC_CTYPE, "");
+	io_cleanup_on_signals();
+	if (sodium_init() < 0) {
+		fprintf(stderr, "amana: cannot initialise libsodium\n");
+		return ERR_INTERNAL;
+	}
+
+	static const struct option global[] = {
+		{"vault", required_argument, NULL, 'V'},
+		{"json", no_argument, NULL, 'J'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'R'},
+		{NULL, 0, NULL, 0},
+	};
+	opterr = 0;
+	int c;
+	/* '+': stop at the command name; its own options are parsed by the command. */
+	while ((c = getopt_long(argc, argv, "+qvh", global, NULL)) != -1) {
+		switch (c) {
+		case 'V': ctx.vault_dir = optarg; break;
+		case 'J': ctx.json = true; break;
+		case 'q': ctx.verbosity = -1; break;
+		case 'v': ctx.verbosity = 1; break;
+		case 'h': print_main_help(stdout); return out_finish(&e) == 0 ? 0 : (out_error(&e), e.code);
+		case 'R':
+			printf("amana %s (libsodium %s, %s, sqlite %s)\n", AMANA_VERSION,
+			       sodium_version_string(), archive_version_string(), sqlite3_libversion());
+			return out_finish(&e) == 0 ? 0 : (out_error(&e), e.code);
+		default:
+			err_set(&e, ERR_USAGE, "unknown global option '%s'", argv[optind - 1]);
+			err_hint(&e, "run 'amana -h' for the global options");
+			out_error(&e);
+			return ERR_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		print_main_help(stderr);
+		return ERR_USAGE;
+	}
+
+	const char *name = argv[optind];
+	const struct cli_cmd *cmd = cli_find(name);
+	if (!cmd) {
+		unknown_command(name, &e);
+		out_error(&e);
+		return ERR_USAGE;
+	}
+	ctx.cmd = cmd;
+	int sub_argc = argc - optind;
+	char **sub_argv = argv + optind;
+	optind = 0; /* glibc: a full re-initialisation for the command's own parsing */
+	rc = cmd->run(&ctx, sub_argc, sub_argv, &e);
+	if (rc == CLI_HELP_SHOWN)
+		rc = 0;
+	if (rc == 0 && out_finish(&e) != 0)
+		rc = -1;
+	if (ctx.store)
+		store_close(ctx.store);
+	if (rc == 0)
+		return 0;
+	if (e.code == ERR_OK)
+		err_set(&e, ERR_INTERNAL, "'%s' failed without saying why (this is a bug)", name);
+	out_error(&e);
+	if (e.code == ERR_USAGE) {
+		fputc('\n', stderr);
+		cli_print_usage(cmd, stderr);
+	}
+	return e.code;
+}

@@ -1,0 +1,35 @@
+-- vault.sql: the local vault database (vault.db), one per user or per machine.
+--
+-- It holds public material only: pinned issuer and witness keys, the recipients directory,
+-- the keys made with this vault (public halves and file paths), and, as later migrations add
+-- them, the bundles issued and received and the log. No secret key, passphrase or decrypted
+-- key material is ever written here (a test checks the file for key bytes).
+--
+-- Migrations are numbered. store.c applies, in order and each in its own transaction, every
+-- "-- migration: N" block with N above PRAGMA user_version, then sets user_version to N.
+-- A released migration is never edited: changes go into a new one.
+
+-- migration: 1
+CREATE TABLE own_keys (
+	key_id   TEXT PRIMARY KEY,  -- minisign key id as minisign prints it, or the age1 recipient
+	type     TEXT NOT NULL CHECK (type IN ('sign', 'encrypt')),
+	name     TEXT NOT NULL,
+	public   TEXT NOT NULL,     -- what PREFIX.pub holds on its key line
+	pub_path TEXT NOT NULL,
+	key_path TEXT NOT NULL,
+	created  TEXT NOT NULL      -- RFC 3339, UTC
+) STRICT;
+
+CREATE TABLE trusted_keys (
+	key_id     TEXT PRIMARY KEY,  -- minisign key id, 16 uppercase hex digits
+	role       TEXT NOT NULL CHECK (role IN ('issuer', 'witness')),
+	name       TEXT NOT NULL UNIQUE,
+	public_key BLOB NOT NULL CHECK (length(public_key) = 32),  -- Ed25519
+	added      TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE recipients (
+	name      TEXT PRIMARY KEY,
+	recipient TEXT NOT NULL UNIQUE CHECK (recipient GLOB 'age1*'),
+	added     TEXT NOT NULL
+) STRICT;

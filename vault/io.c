@@ -1,0 +1,497 @@
+/*
+ * io.c - files, atomic output, secret files and the temporary-file registry. See io.h.
+ */
+#include "vault/io.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* ---- reading ---------------------------------------------------------------------------- */
+
+int io_read_full(int fd, void *buf, size_t len, size_t *got, struct err *e)
+{
+	size_t off = 0;
+	while (off < len) {
+		ssize_t n = read(fd, (unsigned char *)buf + off, len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			*got = off;
+			return err_errno(e, ERR_IO, "read failed");
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	*got = off;
+	return 0;
+}
+
+/* Grows a buffer read from fd until EOF; alloc/free are malloc or sodium's. */
+static int read_fd_into(int fd, const char *name, size_t max, bool secret, unsigned char **out,
+			size_t *len, struct err *e)
+{
+	/* Room for max bytes, one more to notice a longer file, and the NUL. Secret buffers are
+	 * allocated once: sodium_malloc has no realloc. */
+	size_t cap = secret ? max + 2 : (max + 2 < 4096 ? max + 2 : 4096);
+	unsigned char *buf = secret ? sodium_malloc(cap) : malloc(cap);
+	size_t off = 0;
+	if (!buf)
+		return err_set(e, ERR_IO, "out of memory reading '%s'", name);
+	for (;;) {
+		if (off + 1 >= cap) {
+			if (cap >= max + 2) {
+				if (secret)
+					sodium_free(buf);
+				else
+					free(buf);
+				return err_set(e, ERR_FORMAT, "'%s' is larger than %zu bytes", name, max);
+			}
+			size_t ncap = cap * 2 > max + 2 ? max + 2 : cap * 2;
+			unsigned char *nb = realloc(buf, ncap);
+			if (!nb) {
+				free(buf);
+				return err_set(e, ERR_IO, "out of memory reading '%s'", name);
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		ssize_t n = read(fd, buf + off, cap - 1 - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err_errno(e, ERR_IO, "cannot read '%s'", name);
+			if (secret)
+				sodium_free(buf);
+			else
+				free(buf);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off > max) {
+		if (secret)
+			sodium_free(buf);
+		else
+			free(buf);
+		return err_set(e, ERR_FORMAT, "'%s' is larger than %zu bytes", name, max);
+	}
+	buf[off] = '\0';
+	*out = buf;
+	*len = off;
+	return 0;
+}
+
+int io_read_fd(int fd, const char *name, size_t max, unsigned char **out, size_t *len,
+	       struct err *e)
+{
+	return read_fd_into(fd, name, max, false, out, len, e);
+}
+
+int io_read_file(const char *path, size_t max, unsigned char **out, size_t *len, struct err *e)
+{
+	if (strcmp(path, "-") == 0)
+		return io_read_fd(STDIN_FILENO, "standard input", max, out, len, e);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_errno(e, ERR_IO, "cannot open '%s'", path);
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return err_errno(e, ERR_IO, "cannot stat '%s'", path);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return err_set(e, ERR_IO, "'%s' is a folder, not a file", path);
+	}
+	int rc = io_read_fd(fd, path, max, out, len, e);
+	close(fd);
+	return rc;
+}
+
+int io_write_all(int fd, const void *buf, size_t len, struct err *e)
+{
+	const unsigned char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_errno(e, ERR_IO, "write failed");
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* ---- paths ------------------------------------------------------------------------------ */
+
+const char *io_basename(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+char *io_dirname(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	if (!s)
+		return strdup(".");
+	if (s == path)
+		return strdup("/");
+	return strndup(path, (size_t)(s - path));
+}
+
+char *io_join(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *r = malloc(la + lb + 2);
+	if (!r)
+		return NULL;
+	memcpy(r, a, la);
+	size_t off = la;
+	if (la > 0 && a[la - 1] != '/')
+		r[off++] = '/';
+	memcpy(r + off, b, lb + 1);
+	return r;
+}
+
+bool io_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+int io_fsync_dir(const char *dir, struct err *e)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_errno(e, ERR_IO, "cannot open folder '%s'", dir);
+	int rc = fsync(fd);
+	close(fd);
+	if (rc != 0 && errno != EINVAL)
+		return err_errno(e, ERR_IO, "cannot sync folder '%s'", dir);
+	return 0;
+}
+
+int io_mkdir_private(const char *path, struct err *e)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof buf)
+		return err_set(e, ERR_IO, "folder name '%s' is empty or too long", path);
+	memcpy(buf, path, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		char c = buf[i];
+		buf[i] = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return err_errno(e, ERR_IO, "cannot create folder '%s'", buf);
+		buf[i] = c;
+	}
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return err_errno(e, ERR_IO, "cannot create folder '%s'", path);
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, ERR_IO, "'%s' exists and is not a folder", path);
+	return 0;
+}
+
+/* ---- temporary registry and signals ---------------------------------------------------- */
+
+#define TMP_SLOTS 16
+static struct {
+	volatile sig_atomic_t used;
+	bool dir;
+	char path[PATH_MAX];
+} tmp_slots[TMP_SLOTS];
+
+void io_tmp_register(const char *path, bool dir)
+{
+	for (int i = 0; i < TMP_SLOTS; i++) {
+		if (tmp_slots[i].used)
+			continue;
+		size_t n = strlen(path);
+		if (n >= sizeof tmp_slots[i].path)
+			return;
+		memcpy(tmp_slots[i].path, path, n + 1);
+		tmp_slots[i].dir = dir;
+		tmp_slots[i].used = 1;
+		return;
+	}
+}
+
+void io_tmp_unregister(const char *path)
+{
+	for (int i = 0; i < TMP_SLOTS; i++)
+		if (tmp_slots[i].used && strcmp(tmp_slots[i].path, path) == 0)
+			tmp_slots[i].used = 0;
+}
+
+/* Async-signal-safe removal of a tree: openat/getdents64/unlinkat only, no malloc. */
+static void rmtree_at(int parent, const char *name, int depth)
+{
+	if (depth > 64)
+		return;
+	if (unlinkat(parent, name, 0) == 0 || errno != EISDIR)
+		return;
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	char buf[2048];
+	for (;;) {
+		long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+		if (n <= 0)
+			break;
+		for (long off = 0; off < n;) {
+			struct {
+				uint64_t ino;
+				int64_t off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *d = (void *)(buf + off);
+			off += d->reclen;
+			if (strcmp(d->name, ".") == 0 || strcmp(d->name, "..") == 0)
+				continue;
+			rmtree_at(fd, d->name, depth + 1);
+		}
+	}
+	close(fd);
+	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+void io_rmtree(const char *path)
+{
+	rmtree_at(AT_FDCWD, path, 0);
+}
+
+static void on_signal(int sig)
+{
+	for (int i = 0; i < TMP_SLOTS; i++)
+		if (tmp_slots[i].used)
+			rmtree_at(AT_FDCWD, tmp_slots[i].path, 0);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void io_cleanup_on_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* ---- atomic output ---------------------------------------------------------------------- */
+
+/* Builds "<dir>/.<base>.amana-XXXXXX" for a temporary beside path. */
+static char *tmp_name(const char *path)
+{
+	char *dir = io_dirname(path);
+	if (!dir)
+		return NULL;
+	const char *base = io_basename(path);
+	size_t n = strlen(dir) + strlen(base) + 32;
+	char *t = malloc(n);
+	if (t)
+		snprintf(t, n, "%s/.%s.amana-XXXXXX", dir, base);
+	free(dir);
+	return t;
+}
+
+int io_atomic_open(struct io_atomic *o, const char *path, mode_t mode, struct err *e)
+{
+	o->fd = -1;
+	o->tmp = NULL;
+	o->path = strdup(path);
+	char *t = tmp_name(path);
+	if (!o->path || !t) {
+		free(o->path);
+		free(t);
+		o->path = NULL;
+		return err_set(e, ERR_IO, "out of memory");
+	}
+	int fd = mkostemp(t, O_CLOEXEC);
+	if (fd < 0) {
+		err_errno(e, ERR_IO, "cannot create a file beside '%s'", path);
+		free(t);
+		free(o->path);
+		o->path = NULL;
+		return -1;
+	}
+	io_tmp_register(t, false);
+	if (fchmod(fd, mode) != 0) {
+		err_errno(e, ERR_IO, "cannot set the mode of '%s'", t);
+		close(fd);
+		unlink(t);
+		io_tmp_unregister(t);
+		free(t);
+		free(o->path);
+		o->path = NULL;
+		return -1;
+	}
+	o->fd = fd;
+	o->tmp = t;
+	return 0;
+}
+
+int io_atomic_commit(struct io_atomic *o, bool noclobber, struct err *e)
+{
+	int rc = -1;
+	if (!o->tmp)
+		return err_set(e, ERR_INTERNAL, "commit of an output that is not open");
+	if (fsync(o->fd) != 0) {
+		err_errno(e, ERR_IO, "cannot write '%s'", o->path);
+		goto abort;
+	}
+	if (close(o->fd) != 0) {
+		o->fd = -1;
+		err_errno(e, ERR_IO, "cannot write '%s'", o->path);
+		goto abort;
+	}
+	o->fd = -1;
+	if (noclobber) {
+		if (link(o->tmp, o->path) != 0) {
+			if (errno == EEXIST) {
+				err_set(e, ERR_IO, "'%s' already exists", o->path);
+				err_hint(e, "choose another name, or move the existing file away first");
+			} else {
+				err_errno(e, ERR_IO, "cannot create '%s'", o->path);
+			}
+			goto abort;
+		}
+		unlink(o->tmp);
+	} else if (rename(o->tmp, o->path) != 0) {
+		err_errno(e, ERR_IO, "cannot create '%s'", o->path);
+		goto abort;
+	}
+	io_tmp_unregister(o->tmp);
+	free(o->tmp);
+	o->tmp = NULL;
+	char *dir = io_dirname(o->path);
+	rc = dir ? io_fsync_dir(dir, e) : 0;
+	free(dir);
+	free(o->path);
+	o->path = NULL;
+	return rc;
+abort:
+	io_atomic_abort(o);
+	return -1;
+}
+
+void io_atomic_abort(struct io_atomic *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
+	if (o->tmp) {
+		unlink(o->tmp);
+		io_tmp_unregister(o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+	}
+	free(o->path);
+	o->path = NULL;
+}
+
+int io_tmpdir_beside(const char *path, char **tmp, struct err *e)
+{
+	char *t = tmp_name(path);
+	if (!t)
+		return err_set(e, ERR_IO, "out of memory");
+	if (!mkdtemp(t)) {
+		err_errno(e, ERR_IO, "cannot create a folder beside '%s'", path);
+		free(t);
+		return -1;
+	}
+	io_tmp_register(t, true);
+	*tmp = t;
+	return 0;
+}
+
+int io_tmpdir_commit(const char *tmp, const char *path, struct err *e)
+{
+	/* rename() replaces an empty folder and refuses a non-empty one (ENOTEMPTY/EEXIST). */
+	if (rename(tmp, path) != 0) {
+		if (errno == ENOTEMPTY || errno == EEXIST) {
+			err_set(e, ERR_IO, "'%s' already exists and is not empty", path);
+			return err_hint(e, "choose another folder with -o, or remove it first");
+		}
+		return err_errno(e, ERR_IO, "cannot create '%s'", path);
+	}
+	io_tmp_unregister(tmp);
+	char *dir = io_dirname(path);
+	int rc = dir ? io_fsync_dir(dir, e) : 0;
+	free(dir);
+	return rc;
+}
+
+/* ---- secrets ---------------------------------------------------------------------------- */
+
+int io_open_secret(const char *path, struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return err_set(e, ERR_KEY, "key file '%s' is a symbolic link", path);
+		int code = errno == EACCES ? ERR_KEY : ERR_IO;
+		return err_errno(e, code, "cannot open key file '%s'", path);
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return err_errno(e, ERR_IO, "cannot stat key file '%s'", path);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(e, ERR_KEY, "key file '%s' is not a regular file", path);
+	}
+	if (st.st_mode & 077) {
+		close(fd);
+		err_set(e, ERR_KEY, "key file '%s' is accessible by others (mode %04o)", path,
+			(unsigned)(st.st_mode & 07777));
+		return err_hint(e, "chmod 600 '%s' if it is yours and nobody else could have read it",
+				path);
+	}
+	return fd;
+}
+
+int io_read_secret(const char *path, size_t max, unsigned char **out, size_t *len, struct err *e)
+{
+	int fd = io_open_secret(path, e);
+	if (fd < 0)
+		return -1;
+	int rc = read_fd_into(fd, path, max, true, out, len, e);
+	close(fd);
+	if (rc != 0 && e->code == ERR_FORMAT)
+		e->code = ERR_KEY;
+	return rc;
+}
+
+void io_no_core_dumps(void)
+{
+	struct rlimit rl = {0, 0};
+	setrlimit(RLIMIT_CORE, &rl);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
