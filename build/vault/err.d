@@ -1,2 +1,0 @@
-build/vault/err.o: vault/err.c vault/err.h
-vault/err.h:

@@ -1,2 +1,0 @@
-build/vault/text.o: vault/text.c vault/text.h
-vault/text.h:
