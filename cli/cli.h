@@ -49,12 +49,33 @@ void cli_print_help(const struct cli_cmd *cmd, FILE *f);
 int cli_getopt(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts, struct err *e);
 
-/* A usage error for the current command: message, and the command's usage printed by main. */
+/* A usage error for the current command: message, and the command's usage printed by main
+ * (cli_show_usage says so; other ERR_USAGE errors, such as a duplicate name, print none). */
+extern bool cli_show_usage;
 int cli_usage(struct err *e, const char *fmt, ...) ERR_PRINTF(2, 3);
 
 /* Checks the count of positional arguments left after option parsing (max -1: no limit);
  * what names the missing argument ("the file to sign"). */
 int cli_nargs(int argc, char **argv, int min, int max, const char *what, struct err *e);
+
+/* For commands that take no options: handles -h, refuses unknown options, and checks the
+ * count of positional arguments as cli_nargs. Returns 0, CLI_HELP_SHOWN or -1. */
+int cli_args_only(struct cli_ctx *ctx, int argc, char **argv, int min, int max,
+		  const char *what, struct err *e);
+
+/* Commands with subcommands ("key new", "trust add") dispatch through a table. */
+struct cli_sub {
+	const char *name;
+	int (*run)(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+};
+
+/* Runs the subcommand named by argv[1] with argv shifted by one (so that argv[0] is the
+ * subcommand's name); a missing or unknown one is a usage error listing the choices. */
+int cli_subcommand(struct cli_ctx *ctx, int argc, char **argv, const struct cli_sub *subs,
+		   struct err *e);
+
+/* Parses the N of --passphrase-fd N (a non-negative descriptor number). */
+int cli_parse_fd(const char *s, int *fd, struct err *e);
 
 /* The vault folder: --vault, $AMANA_HOME, $XDG_DATA_HOME/amana, ~/.local/share/amana.
  * Returned string is static or from the environment. */

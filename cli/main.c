@@ -246,7 +246,7 @@ int main(int argc, char **argv)
 	if (e.code == ERR_OK)
 		err_set(&e, ERR_INTERNAL, "'%s' failed without saying why (this is a bug)", name);
 	out_error(&e);
-	if (e.code == ERR_USAGE) {
+	if (e.code == ERR_USAGE && cli_show_usage) {
 		fputc('\n', stderr);
 		cli_print_usage(cmd, stderr);
 	}

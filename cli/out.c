@@ -21,6 +21,9 @@ void out_error(const struct err *e)
 	char *m = text_display(e->msg, strlen(e->msg));
 	fprintf(stderr, "amana: %s\n", m ? m : e->msg);
 	free(m);
+	if (!e->hint[0] && e->code == ERR_INTERNAL)
+		fprintf(stderr, "hint: this looks like a bug in amana, or a vault changed behind its "
+				"back; please report it with the command you ran\n");
 	if (e->hint[0]) {
 		char *h = text_display(e->hint, strlen(e->hint));
 		fprintf(stderr, "hint: %s\n", h ? h : e->hint);
@@ -223,8 +226,11 @@ int cli_getopt(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts
 	}
 }
 
+bool cli_show_usage;
+
 int cli_usage(struct err *e, const char *fmt, ...)
 {
+	cli_show_usage = true;
 	va_list ap;
 	va_start(ap, fmt);
 	e->code = ERR_USAGE;
@@ -241,6 +247,48 @@ int cli_nargs(int argc, char **argv, int min, int max, const char *what, struct 
 		return cli_usage(e, "missing %s", what);
 	if (max >= 0 && n > max)
 		return cli_usage(e, "unexpected argument '%s'", argv[optind + max]);
+	return 0;
+}
+
+int cli_args_only(struct cli_ctx *ctx, int argc, char **argv, int min, int max,
+		  const char *what, struct err *e)
+{
+	int c;
+	while ((c = cli_getopt(ctx, argc, argv, "", NULL, e)) > 0)
+		;
+	if (c < 0)
+		return c;
+	return cli_nargs(argc, argv, min, max, what, e);
+}
+
+int cli_subcommand(struct cli_ctx *ctx, int argc, char **argv, const struct cli_sub *subs,
+		   struct err *e)
+{
+	char names[256] = "";
+	for (const struct cli_sub *s = subs; s->name; s++) {
+		if (argc >= 2 && strcmp(argv[1], s->name) == 0)
+			return s->run(ctx, argc - 1, argv + 1, e);
+		size_t n = strlen(names);
+		snprintf(names + n, sizeof names - n, "%s%s", n ? ", " : "", s->name);
+	}
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		cli_print_help(ctx->cmd, stdout);
+		return CLI_HELP_SHOWN;
+	}
+	if (argc < 2)
+		return cli_usage(e, "'amana %s' needs a subcommand: %s", ctx->cmd->name, names);
+	return cli_usage(e, "unknown subcommand 'amana %s %s' (want one of: %s)", ctx->cmd->name,
+			 argv[1], names);
+}
+
+int cli_parse_fd(const char *s, int *fd, struct err *e)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < 0 || v > 65535)
+		return cli_usage(e, "'%s' is not a file descriptor number", s);
+	*fd = (int)v;
 	return 0;
 }
 

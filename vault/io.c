@@ -489,6 +489,23 @@ int io_read_secret(const char *path, size_t max, unsigned char **out, size_t *le
 	return rc;
 }
 
+int io_read_maybe_secret(const char *path, size_t max, unsigned char **out, size_t *len,
+			 bool *loose, struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_errno(e, ERR_IO, "cannot open '%s'", path);
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(e, ERR_IO, "'%s' is not a regular file", path);
+	}
+	*loose = (st.st_mode & 077) != 0;
+	int rc = read_fd_into(fd, path, max, true, out, len, e);
+	close(fd);
+	return rc;
+}
+
 void io_no_core_dumps(void)
 {
 	struct rlimit rl = {0, 0};

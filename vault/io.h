@@ -77,6 +77,12 @@ int io_open_secret(const char *path, struct err *e);
 int io_read_secret(const char *path, size_t max, unsigned char **out, size_t *len,
 		   struct err *e);
 
+/* Reads a file that may hold a secret into sodium_malloc'd memory without the mode check (for
+ * telling what a file is before deciding); *loose says whether group or others have any
+ * permission on it. */
+int io_read_maybe_secret(const char *path, size_t max, unsigned char **out, size_t *len,
+			 bool *loose, struct err *e);
+
 /* Creates path and any missing parents with mode 0700 (an existing folder is fine). */
 int io_mkdir_private(const char *path, struct err *e);
 

@@ -125,8 +125,7 @@ char *text_display(const char *s, size_t n)
 			out[o++] = '\\';
 			out[o++] = '\\';
 		} else if (cp == '\t') {
-			out[o++] = '\\';
-			out[o++] = 't';
+			out[o++] = '\t'; /* visible as space; trusted comments use it */
 		} else if (cp == '\n') {
 			out[o++] = '\\';
 			out[o++] = 'n';

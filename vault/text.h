@@ -3,8 +3,9 @@
  * (names, titles, comments) so that it cannot disguise itself.
  *
  * Stored text is never altered. Only when text is shown are bidi controls (which can make
- * "ACME" read as "EMCA"), zero-width and other invisible format characters, C0/C1 controls and
- * bytes that are not UTF-8 replaced by visible escapes: \u{202E}, \x80, \\.
+ * "ACME" read as "EMCA"), zero-width and other invisible format characters, C0/C1 controls
+ * other than TAB, and bytes that are not UTF-8 replaced by visible escapes: \u{202E}, \x80,
+ * \\ and \n.
  */
 #ifndef AMANA_TEXT_H
 #define AMANA_TEXT_H
@@ -21,7 +22,8 @@ bool text_utf8_valid(const char *s, size_t n);
 size_t text_utf8_next(const char *s, size_t n, uint32_t *cp);
 
 /* True for the code points text_display escapes: controls, bidi controls, invisible format
- * characters (zero-width space/joiners, word joiner, BOM, soft hyphen, Arabic letter mark...). */
+ * characters (zero-width space/joiners, word joiner, BOM, soft hyphen, Arabic letter mark...).
+ * text_display itself lets TAB through and writes LF as \n. */
 bool text_cp_hidden(uint32_t cp);
 
 /* True when s[0..n) contains a control character (C0 other than none, DEL, C1). */
