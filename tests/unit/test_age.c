@@ -1,0 +1,820 @@
+/*
+ * test_age.c - the age module against every CCTV vector in tests/vectors/age (one cmocka test
+ * each, named after the vector), then round trips at the chunk boundaries with several
+ * recipients, armor and scrypt, tampering, and the key, recipient and identity file rules.
+ *
+ * Outcomes map to error codes: "no match" is ERR_KEY; "HMAC failure" ERR_VERIFY naming the
+ * header MAC; "header failure" ERR_FORMAT "invalid age header"; "armor failure" ERR_FORMAT
+ * "invalid ASCII armor"; "payload failure" ERR_VERIFY from age_decrypt_read, after exactly the
+ * plaintext whose SHA-256 the vector gives. Hybrid (ML-KEM) vectors must fail cleanly: their
+ * identities are refused as an unsupported type and decryption ends in ERR_KEY (or ERR_FORMAT
+ * where the vector expects a header failure that amana can see without ML-KEM).
+ *
+ * Some vectors are zlib-compressed. The Makefile links unit tests without -lz, so zlib's
+ * uncompress() is looked up at run time in libz.so.1 (always present: libarchive uses it).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <dlfcn.h>
+
+#include "tests/unit/unit.h"
+#include "vault/age.h"
+#include "vault/age_impl.h"
+
+#define VEC_DIR "tests/vectors/age"
+
+/* ---- helpers ----------------------------------------------------------------------------- */
+
+/* A growing output buffer for the encryptor. */
+struct membuf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static int mem_write(void *ctx, const void *buf, size_t len, struct err *e)
+{
+	struct membuf *m = ctx;
+	(void)e;
+	if (m->len + len > m->cap) {
+		size_t ncap = m->cap ? m->cap : 4096;
+		while (ncap < m->len + len)
+			ncap *= 2;
+		m->p = realloc(m->p, ncap);
+		assert_non_null(m->p);
+		m->cap = ncap;
+	}
+	memcpy(m->p + m->len, buf, len);
+	m->len += len;
+	return 0;
+}
+
+/* A reader that hands out at most `step` bytes a call, as a pipe might. */
+struct trickle {
+	const unsigned char *p;
+	size_t len, off, step;
+};
+
+static int trickle_read(void *ctx, void *buf, size_t cap, size_t *got, struct err *e)
+{
+	struct trickle *t = ctx;
+	(void)e;
+	size_t n = t->len - t->off;
+	if (n > cap)
+		n = cap;
+	if (n > t->step)
+		n = t->step;
+	memcpy(buf, t->p + t->off, n);
+	t->off += n;
+	*got = n;
+	return 0;
+}
+
+typedef int (*uncompress_fn)(unsigned char *, unsigned long *, const unsigned char *,
+			     unsigned long);
+
+/* Inflates a zlib stream into a new malloc'd buffer. */
+static unsigned char *inflate_zlib(const unsigned char *in, size_t inlen, size_t *outlen)
+{
+	static uncompress_fn fn;
+	if (!fn) {
+		void *h = dlopen("libz.so.1", RTLD_NOW);
+		if (!h)
+			fail_msg("cannot load libz.so.1 to inflate a vector: %s", dlerror());
+		*(void **)&fn = dlsym(h, "uncompress");
+		assert_non_null(fn);
+	}
+	unsigned long cap = (unsigned long)inlen * 64 + 65536;
+	for (;;) {
+		unsigned char *out = malloc(cap);
+		unsigned long n = cap;
+		assert_non_null(out);
+		int rc = fn(out, &n, in, (unsigned long)inlen);
+		if (rc == 0) {
+			*outlen = n;
+			return out;
+		}
+		free(out);
+		if (rc != -5) /* Z_BUF_ERROR: try a larger buffer */
+			fail_msg("zlib inflate failed (%d)", rc);
+		cap *= 4;
+	}
+}
+
+/* ---- the CCTV vectors -------------------------------------------------------------------- */
+
+struct vector {
+	char name[128];
+	char expect[32];
+	char payload[65];
+	bool compressed, armored;
+	char *identities[8];
+	size_t nidentities;
+	char *passphrases[8];
+	size_t npassphrases;
+	unsigned char *body;
+	size_t bodylen;
+};
+
+static void vector_free(struct vector *v)
+{
+	for (size_t i = 0; i < v->nidentities; i++)
+		free(v->identities[i]);
+	for (size_t i = 0; i < v->npassphrases; i++)
+		free(v->passphrases[i]);
+	free(v->body);
+}
+
+/* Reads "key: value" lines up to an empty line, then the age file (inflated if need be). */
+static void vector_load(struct vector *v, const char *name)
+{
+	char path[512];
+	size_t len;
+	memset(v, 0, sizeof *v);
+	snprintf(v->name, sizeof v->name, "%s", name);
+	snprintf(path, sizeof path, VEC_DIR "/%s", name);
+	unsigned char *raw = unit_slurp(path, &len);
+	size_t pos = 0;
+	for (;;) {
+		unsigned char *nl = memchr(raw + pos, '\n', len - pos);
+		assert_non_null(nl);
+		size_t n = (size_t)(nl - (raw + pos));
+		char *line = strndup((char *)raw + pos, n);
+		pos += n + 1;
+		if (n == 0) {
+			free(line);
+			break;
+		}
+		char *colon = strstr(line, ": ");
+		assert_non_null(colon);
+		*colon = '\0';
+		const char *val = colon + 2;
+		if (strcmp(line, "expect") == 0)
+			snprintf(v->expect, sizeof v->expect, "%s", val);
+		else if (strcmp(line, "payload") == 0)
+			snprintf(v->payload, sizeof v->payload, "%s", val);
+		else if (strcmp(line, "compressed") == 0)
+			v->compressed = strcmp(val, "zlib") == 0;
+		else if (strcmp(line, "armored") == 0)
+			v->armored = strcmp(val, "yes") == 0;
+		else if (strcmp(line, "identity") == 0 && v->nidentities < 8)
+			v->identities[v->nidentities++] = strdup(val);
+		else if (strcmp(line, "passphrase") == 0 && v->npassphrases < 8)
+			v->passphrases[v->npassphrases++] = strdup(val);
+		free(line);
+	}
+	if (v->compressed) {
+		v->body = inflate_zlib(raw + pos, len - pos, &v->bodylen);
+	} else {
+		v->bodylen = len - pos;
+		v->body = malloc(v->bodylen ? v->bodylen : 1);
+		assert_non_null(v->body);
+		memcpy(v->body, raw + pos, v->bodylen);
+	}
+	free(raw);
+}
+
+static void hex_of(char out[65], const uint8_t h[32])
+{
+	sodium_bin2hex(out, 65, h, 32);
+}
+
+static void run_vector(void **state)
+{
+	const char *name = *state;
+	struct vector v;
+	struct age_identities *ids = NULL;
+	struct age_decryptor *dec = NULL;
+	struct err e;
+	bool hybrid = false;
+
+	vector_load(&v, name);
+	err_clear(&e);
+	assert_int_equal(age_identities_new(&ids, &e), 0);
+	for (size_t i = 0; i < v.nidentities; i++) {
+		const char *id = v.identities[i];
+		if (strncmp(id, "AGE-SECRET-KEY-PQ-1", 19) == 0) {
+			hybrid = true;
+			assert_int_equal(age_identities_add(ids, id, strlen(id), &e), -1);
+			assert_int_equal(e.code, ERR_KEY);
+			assert_non_null(strstr(e.msg, "unsupported identity type"));
+			continue;
+		}
+		assert_int_equal(age_identities_add(ids, id, strlen(id), &e), 0);
+	}
+	for (size_t i = 0; i < v.npassphrases; i++)
+		assert_int_equal(age_identities_add_passphrase(ids, v.passphrases[i],
+							       strlen(v.passphrases[i]), &e),
+				 0);
+
+	struct trickle src = {v.body, v.bodylen, 0, 7919}; /* odd read sizes on purpose */
+	crypto_hash_sha256_state sha;
+	uint8_t digest[32];
+	char hex[65];
+	int init_rc = age_decrypt_init(&dec, ids, trickle_read, &src, &e);
+	int read_rc = 0;
+	crypto_hash_sha256_init(&sha);
+	if (init_rc == 0) {
+		size_t cap = 100000;
+		unsigned char *buf = malloc(cap);
+		assert_non_null(buf);
+		for (size_t round = 0;; round++) {
+			size_t got = 0;
+			/* Alternate small and large reads to use both decryption paths. */
+			read_rc = age_decrypt_read(dec, buf, round % 2 ? 1000 : cap, &got, &e);
+			if (read_rc != 0 || got == 0)
+				break;
+			crypto_hash_sha256_update(&sha, buf, got);
+		}
+		free(buf);
+		assert_int_equal(age_decrypt_armored(dec), v.armored);
+	}
+	crypto_hash_sha256_final(&sha, digest);
+	hex_of(hex, digest);
+
+	if (hybrid) {
+		/* Never a success, never a crash: unsupported, or a header failure amana can see. */
+		assert_int_equal(init_rc, -1);
+		if (e.code == ERR_FORMAT)
+			assert_string_equal(v.expect, "header failure");
+		else
+			assert_int_equal(e.code, ERR_KEY);
+	} else if (strcmp(v.expect, "success") == 0) {
+		if (init_rc != 0 || read_rc != 0)
+			fail_msg("%s: expected success, got: %s", name, e.msg);
+		assert_string_equal(hex, v.payload);
+	} else if (strcmp(v.expect, "no match") == 0) {
+		assert_int_equal(init_rc, -1);
+		assert_int_equal(e.code, ERR_KEY);
+	} else if (strcmp(v.expect, "HMAC failure") == 0) {
+		assert_int_equal(init_rc, -1);
+		assert_int_equal(e.code, ERR_VERIFY);
+		assert_string_equal(e.msg, "header MAC does not match");
+	} else if (strcmp(v.expect, "header failure") == 0) {
+		if (init_rc == 0)
+			fail_msg("%s: expected a header failure, init succeeded", name);
+		assert_int_equal(e.code, ERR_FORMAT);
+		if (!strstr(e.msg, "invalid age header"))
+			fail_msg("%s: expected a header failure, got: %s", name, e.msg);
+	} else if (strcmp(v.expect, "armor failure") == 0) {
+		assert_true(init_rc != 0 || read_rc != 0);
+		assert_int_equal(e.code, ERR_FORMAT);
+		if (!strstr(e.msg, "invalid ASCII armor"))
+			fail_msg("%s: expected an armor failure, got: %s", name, e.msg);
+	} else if (strcmp(v.expect, "payload failure") == 0) {
+		if (init_rc != 0)
+			fail_msg("%s: expected a payload failure, init failed: %s", name, e.msg);
+		assert_int_equal(read_rc, -1);
+		assert_int_equal(e.code, ERR_VERIFY);
+		if (v.payload[0])
+			assert_string_equal(hex, v.payload);
+		/* The failure is sticky. */
+		size_t got = 1;
+		unsigned char b[16];
+		assert_int_equal(age_decrypt_read(dec, b, sizeof b, &got, &e), -1);
+		assert_int_equal(got, 0);
+	} else {
+		fail_msg("%s: unknown expectation '%s'", name, v.expect);
+	}
+	age_decrypt_free(dec);
+	age_identities_free(ids);
+	vector_free(&v);
+}
+
+/* ---- keys and files ---------------------------------------------------------------------- */
+
+static const char *spec_identity =
+	"AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX";
+static const char *spec_recipient = "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj";
+
+static void test_key_strings(void **state)
+{
+	(void)state;
+	struct err e;
+	uint8_t sk[32], pk[32], want[32];
+	char s[AGE_IDENTITY_LEN + 1];
+	memset(want, 0x42, sizeof want);
+	err_clear(&e);
+	assert_int_equal(age_identity_decode(spec_identity, strlen(spec_identity), sk, &e), 0);
+	assert_memory_equal(sk, want, 32);
+	age_identity_encode(s, sk);
+	assert_string_equal(s, spec_identity);
+	assert_int_equal(age_recipient_decode(spec_recipient, pk, &e), 0);
+	age_recipient_encode(s, pk);
+	assert_string_equal(s, spec_recipient);
+	crypto_scalarmult_base(want, sk);
+	assert_memory_equal(pk, want, 32);
+
+	/* A fresh key pair round-trips. */
+	age_x25519_keygen(sk, pk);
+	age_identity_encode(s, sk);
+	assert_int_equal(strlen(s), AGE_IDENTITY_LEN);
+	assert_int_equal(age_identity_decode(s, strlen(s), want, &e), 0);
+	assert_memory_equal(want, sk, 32);
+	age_recipient_encode(s, pk);
+	assert_int_equal(strlen(s), AGE_RECIPIENT_LEN);
+
+	/* Case: identities are upper case only; a lower-case one is refused. */
+	char lower[AGE_IDENTITY_LEN + 1];
+	for (size_t i = 0; i <= strlen(spec_identity); i++)
+		lower[i] = (char)tolower((unsigned char)spec_identity[i]);
+	assert_int_equal(age_identity_decode(lower, strlen(lower), sk, &e), -1);
+	assert_int_equal(e.code, ERR_KEY);
+	/* The message never repeats the key. */
+	assert_null(strstr(e.msg, "gfpyy"));
+}
+
+static void test_unsupported_types(void **state)
+{
+	(void)state;
+	struct err e;
+	uint8_t k[32];
+	static const char *recipients[] = {
+		"age1pq1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq",
+		"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtA+V4gYXA2H0R9rYmV9bWTpuX0y5gTZEGNTPkiKpoe",
+		"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ",
+	};
+	for (size_t i = 0; i < 3; i++) {
+		err_clear(&e);
+		assert_int_equal(age_recipient_decode(recipients[i], k, &e), -1);
+		assert_int_equal(e.code, ERR_KEY);
+		assert_non_null(strstr(e.msg, "unsupported recipient type"));
+	}
+	const char *pq = "AGE-SECRET-KEY-PQ-1HZLGZUPT4ETPKDEV8HSGFDCYZ4E522W0A7PU2LHT8EH9W6YLNC3SW78XKG";
+	assert_int_equal(age_identity_decode(pq, strlen(pq), k, &e), -1);
+	assert_non_null(strstr(e.msg, "unsupported identity type"));
+
+	struct age_identities *ids;
+	assert_int_equal(age_identities_new(&ids, &e), 0);
+	const char *ssh = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
+			  "-----END OPENSSH PRIVATE KEY-----\n";
+	assert_int_equal(age_identities_add_file(ids, (const unsigned char *)ssh, strlen(ssh),
+						 "id_ed25519", &e),
+			 -1);
+	assert_int_equal(e.code, ERR_KEY);
+	assert_non_null(strstr(e.msg, "unsupported identity type"));
+	/* A secret key given as a recipient is refused without being echoed. */
+	assert_int_equal(age_recipient_decode(spec_identity, k, &e), -1);
+	assert_null(strstr(e.msg, "GFPYY"));
+	/* Garbage is malformed input. */
+	assert_int_equal(age_recipient_decode("age1notbech32", k, &e), -1);
+	assert_int_equal(e.code, ERR_FORMAT);
+	age_identities_free(ids);
+}
+
+static void test_recipients_file(void **state)
+{
+	(void)state;
+	struct err e;
+	struct age_recipients *r;
+	err_clear(&e);
+	assert_int_equal(age_recipients_new(&r, &e), 0);
+	char text[512];
+	snprintf(text, sizeof text, "# member states\n\n  %s  \r\n# end\n%s", spec_recipient,
+		 spec_recipient);
+	assert_int_equal(age_recipients_add_file(r, text, strlen(text), "states.txt", &e), 0);
+	assert_int_equal(age_recipients_count(r), 2);
+	const char *bad = "# nothing\n\n";
+	assert_int_equal(age_recipients_add_file(r, bad, strlen(bad), "empty.txt", &e), -1);
+	const char *bad2 = "age1zzz\n";
+	assert_int_equal(age_recipients_add_file(r, bad2, strlen(bad2), "bad.txt", &e), -1);
+	assert_non_null(strstr(e.msg, "'bad.txt' line 1"));
+	age_recipients_free(r);
+}
+
+static void test_identity_file(void **state)
+{
+	(void)state;
+	struct err e;
+	struct age_identities *ids;
+	uint8_t sk[32], pk[32];
+	char other[AGE_IDENTITY_LEN + 1], text[1024];
+	err_clear(&e);
+	age_x25519_keygen(sk, pk);
+	age_identity_encode(other, sk);
+	snprintf(text, sizeof text,
+		 "# created: 2026-11-29T10:00:00Z\r\n# public key: %s\r\n%s\r\n\n# second\n%s",
+		 spec_recipient, spec_identity, other);
+	assert_int_equal(age_identities_new(&ids, &e), 0);
+	assert_int_equal(age_identities_add_file(ids, (unsigned char *)text, strlen(text), "k.txt",
+						 &e),
+			 0);
+	assert_int_equal(age_identities_count(ids), 2);
+	age_identities_free(ids);
+
+	/* A bad line is named by number, and nothing of it is shown. */
+	snprintf(text, sizeof text, "%s\nAGE-SECRET-KEY-1QQQQQQQQ\n", spec_identity);
+	assert_int_equal(age_identities_new(&ids, &e), 0);
+	assert_int_equal(age_identities_add_file(ids, (unsigned char *)text, strlen(text), "k.txt",
+						 &e),
+			 -1);
+	assert_int_equal(e.code, ERR_KEY);
+	assert_non_null(strstr(e.msg, "'k.txt' line 2"));
+	assert_null(strstr(e.msg, "QQQQ"));
+	/* A file of comments only has no identity. */
+	assert_int_equal(age_identities_add_file(ids, (const unsigned char *)"# x\n", 4, "c.txt",
+						 &e),
+			 -1);
+	age_identities_free(ids);
+}
+
+/* ---- round trips ------------------------------------------------------------------------- */
+
+static void fill_pattern(unsigned char *p, size_t n, unsigned seed)
+{
+	uint32_t x = seed * 2654435761u + 1;
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		p[i] = (unsigned char)(x >> 16);
+	}
+}
+
+/* Encrypts plain to r, fed in uneven pieces; returns the ciphertext. */
+static struct membuf encrypt_to(const struct age_recipients *r, bool armor,
+				const unsigned char *plain, size_t n)
+{
+	struct membuf out = {0};
+	struct age_encryptor *enc;
+	struct err e;
+	err_clear(&e);
+	assert_int_equal(age_encrypt_init(&enc, r, armor, mem_write, &out, &e), 0);
+	size_t off = 0, step = 1;
+	while (off < n) {
+		size_t take = n - off < step ? n - off : step;
+		assert_int_equal(age_encrypt_update(enc, plain + off, take, &e), 0);
+		off += take;
+		step = step * 7 + 3; /* 1, 10, 73, ... then large pieces */
+		if (step > 300000)
+			step = 65536;
+	}
+	assert_int_equal(age_encrypt_final(enc, &e), 0);
+	age_encrypt_free(enc);
+	return out;
+}
+
+/* Decrypts c with ids; returns 0 and the plaintext, or -1 with e set. */
+static int decrypt_all(const struct age_identities *ids, const unsigned char *c, size_t clen,
+		       size_t readcap, struct membuf *plain, struct err *e)
+{
+	struct age_decryptor *dec;
+	struct age_mem_reader src = {c, clen, 0};
+	memset(plain, 0, sizeof *plain);
+	if (age_decrypt_init(&dec, ids, age_mem_read, &src, e) != 0)
+		return -1;
+	unsigned char *buf = malloc(readcap);
+	assert_non_null(buf);
+	int rc = 0;
+	for (;;) {
+		size_t got;
+		if (age_decrypt_read(dec, buf, readcap, &got, e) != 0) {
+			rc = -1;
+			break;
+		}
+		if (got == 0)
+			break;
+		mem_write(plain, buf, got, e);
+	}
+	free(buf);
+	age_decrypt_free(dec);
+	return rc;
+}
+
+static const size_t sizes[] = {0, 1, 65535, 65536, 65537, 3 * 65536 + 5};
+
+static void test_roundtrip_x25519(void **state)
+{
+	(void)state;
+	struct err e;
+	struct age_recipients *r;
+	struct age_identities *ids;
+	char id[AGE_IDENTITY_LEN + 1], rs[AGE_RECIPIENT_LEN + 1];
+	uint8_t sk[3][32], pk[32];
+	err_clear(&e);
+	assert_int_equal(age_recipients_new(&r, &e), 0);
+	for (int i = 0; i < 3; i++) {
+		age_x25519_keygen(sk[i], pk);
+		age_recipient_encode(rs, pk);
+		assert_int_equal(age_recipients_add(r, rs, &e), 0);
+	}
+	for (int armor = 0; armor < 2; armor++) {
+		for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+			size_t n = sizes[k];
+			unsigned char *plain = malloc(n ? n : 1);
+			fill_pattern(plain, n, (unsigned)k);
+			struct membuf c = encrypt_to(r, armor, plain, n);
+			if (!armor) {
+				/* header + nonce + each chunk's tag; chunks of 64 KiB, the last
+				 * non-empty unless the file is. */
+				size_t chunks = n == 0 ? 1 : (n + 65535) / 65536;
+				assert_true(c.len > n + 16 + 16 * chunks);
+				assert_memory_equal(c.p, "age-encryption.org/v1\n-> X25519 ", 32);
+			} else {
+				assert_memory_equal(c.p, "-----BEGIN AGE ENCRYPTED FILE-----\n", 35);
+			}
+			/* Each recipient's identity opens it, reading in small and large pieces. */
+			for (int i = 0; i < 3; i++) {
+				struct membuf p;
+				assert_int_equal(age_identities_new(&ids, &e), 0);
+				age_identity_encode(id, sk[i]);
+				assert_int_equal(age_identities_add(ids, id, strlen(id), &e), 0);
+				if (decrypt_all(ids, c.p, c.len, i == 1 ? 100 : 1 << 20, &p, &e) != 0)
+					fail_msg("size %zu armor %d: %s", n, armor, e.msg);
+				assert_int_equal(p.len, n);
+				if (n)
+					assert_memory_equal(p.p, plain, n);
+				free(p.p);
+				age_identities_free(ids);
+			}
+			free(c.p);
+			free(plain);
+		}
+	}
+	age_recipients_free(r);
+}
+
+static void test_roundtrip_scrypt(void **state)
+{
+	(void)state;
+	struct err e;
+	struct age_recipients *r;
+	struct age_identities *ids;
+	err_clear(&e);
+	assert_int_equal(age_recipients_new(&r, &e), 0);
+	assert_int_equal(age_recipients_add_passphrase(r, "correct horse", 13, 10, &e), 0);
+	for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+		size_t n = sizes[k];
+		unsigned char *plain = malloc(n ? n : 1);
+		fill_pattern(plain, n, (unsigned)k + 100);
+		struct membuf c = encrypt_to(r, k % 2 == 1, plain, n);
+		struct membuf p;
+		assert_int_equal(age_identities_new(&ids, &e), 0);
+		assert_int_equal(age_identities_add_passphrase(ids, "wrong", 5, &e), 0);
+		assert_int_equal(decrypt_all(ids, c.p, c.len, 4096, &p, &e), -1);
+		assert_int_equal(e.code, ERR_KEY);
+		free(p.p);
+		assert_int_equal(age_identities_add_passphrase(ids, "correct horse", 13, &e), 0);
+		assert_int_equal(decrypt_all(ids, c.p, c.len, 4096, &p, &e), 0);
+		assert_int_equal(p.len, n);
+		if (n)
+			assert_memory_equal(p.p, plain, n);
+		free(p.p);
+		age_identities_free(ids);
+		free(c.p);
+		free(plain);
+	}
+	/* A passphrase cannot be mixed with other recipients. */
+	assert_int_equal(age_recipients_add(r, spec_recipient, &e), 0);
+	struct age_encryptor *enc;
+	struct membuf out = {0};
+	assert_int_equal(age_encrypt_init(&enc, r, false, mem_write, &out, &e), -1);
+	assert_int_equal(e.code, ERR_USAGE);
+	free(out.p);
+	age_recipients_free(r);
+}
+
+/* A passphrase-protected identity file, as "age -p" makes one. */
+struct pass_src {
+	const char *pass;
+	int calls;
+};
+
+static int give_pass(void *ctx, const char *prompt, char **pass, size_t *len, struct err *e)
+{
+	struct pass_src *ps = ctx;
+	(void)e;
+	assert_non_null(strstr(prompt, "passphrase"));
+	ps->calls++;
+	*len = strlen(ps->pass);
+	*pass = sodium_malloc(*len + 1);
+	memcpy(*pass, ps->pass, *len + 1);
+	return 0;
+}
+
+static void test_encrypted_identity_file(void **state)
+{
+	(void)state;
+	struct err e;
+	struct age_recipients *r;
+	struct age_identities *ids;
+	char text[256];
+	err_clear(&e);
+	snprintf(text, sizeof text, "# public key: %s\n%s\n", spec_recipient, spec_identity);
+	assert_int_equal(age_recipients_new(&r, &e), 0);
+	assert_int_equal(age_recipients_add_passphrase(r, "pw", 2, 10, &e), 0);
+	for (int armor = 0; armor < 2; armor++) {
+		struct membuf c = encrypt_to(r, armor, (unsigned char *)text, strlen(text));
+		struct pass_src ps = {"pw", 0};
+		assert_int_equal(age_identities_new(&ids, &e), 0);
+		/* Without a way to ask, it is refused. */
+		assert_int_equal(age_identities_add_file(ids, c.p, c.len, "key.age", &e), -1);
+		assert_int_equal(e.code, ERR_KEY);
+		age_identities_set_passphrase_fn(ids, give_pass, &ps);
+		assert_int_equal(age_identities_add_file(ids, c.p, c.len, "key.age", &e), 0);
+		assert_int_equal(ps.calls, 1);
+		assert_int_equal(age_identities_count(ids), 1);
+		/* The identity works: open a file made for the spec's recipient. */
+		struct age_recipients *to;
+		assert_int_equal(age_recipients_new(&to, &e), 0);
+		assert_int_equal(age_recipients_add(to, spec_recipient, &e), 0);
+		struct membuf f = encrypt_to(to, false, (const unsigned char *)"hello", 5);
+		struct membuf p;
+		assert_int_equal(decrypt_all(ids, f.p, f.len, 64, &p, &e), 0);
+		assert_int_equal(p.len, 5);
+		free(p.p);
+		free(f.p);
+		age_recipients_free(to);
+		age_identities_free(ids);
+
+		struct pass_src bad = {"nope", 0};
+		assert_int_equal(age_identities_new(&ids, &e), 0);
+		age_identities_set_passphrase_fn(ids, give_pass, &bad);
+		assert_int_equal(age_identities_add_file(ids, c.p, c.len, "key.age", &e), -1);
+		assert_int_equal(e.code, ERR_KEY);
+		assert_non_null(strstr(e.msg, "key.age"));
+		age_identities_free(ids);
+		free(c.p);
+	}
+	age_recipients_free(r);
+}
+
+/* Damage: every kind is caught, and named. */
+static void test_tamper(void **state)
+{
+	(void)state;
+	struct err e;
+	struct age_recipients *r;
+	struct age_identities *ids;
+	size_t n = 3 * 65536 + 5;
+	unsigned char *plain = malloc(n);
+	err_clear(&e);
+	fill_pattern(plain, n, 7);
+	assert_int_equal(age_recipients_new(&r, &e), 0);
+	assert_int_equal(age_recipients_add(r, spec_recipient, &e), 0);
+	assert_int_equal(age_identities_new(&ids, &e), 0);
+	assert_int_equal(age_identities_add(ids, spec_identity, strlen(spec_identity), &e), 0);
+	struct membuf c = encrypt_to(r, false, plain, n);
+	struct membuf p;
+	size_t hdr = (size_t)((unsigned char *)memmem(c.p, c.len, "\n--- ", 5) - c.p) + 49;
+	assert_int_equal(c.len, hdr + 16 + n + 4 * 16);
+
+	/* A flipped payload byte in the third chunk. */
+	c.p[hdr + 16 + 2 * 65552 + 10] ^= 1;
+	assert_int_equal(decrypt_all(ids, c.p, c.len, 65536, &p, &e), -1);
+	assert_int_equal(e.code, ERR_VERIFY);
+	assert_string_equal(e.msg, "chunk 3 failed authentication");
+	assert_int_equal(p.len, 2 * 65536); /* the two good chunks came out first */
+	free(p.p);
+	c.p[hdr + 16 + 2 * 65552 + 10] ^= 1;
+
+	/* A changed stanza type: the file is no longer for this identity. */
+	c.p[30] ^= 1;
+	assert_int_equal(decrypt_all(ids, c.p, c.len, 65536, &p, &e), -1);
+	assert_int_equal(e.code, ERR_KEY);
+	free(p.p);
+	c.p[30] ^= 1;
+
+	/* Truncated at a chunk boundary: no final chunk. */
+	assert_int_equal(decrypt_all(ids, c.p, hdr + 16 + 2 * 65552, 65536, &p, &e), -1);
+	assert_int_equal(e.code, ERR_VERIFY);
+	assert_non_null(strstr(e.msg, "no final chunk after chunk 2"));
+	free(p.p);
+	/* Truncated inside the last chunk. */
+	assert_int_equal(decrypt_all(ids, c.p, c.len - 1, 65536, &p, &e), -1);
+	assert_int_equal(e.code, ERR_VERIFY);
+	assert_string_equal(e.msg, "chunk 4 failed authentication");
+	free(p.p);
+	/* Trailing data. */
+	c.p = realloc(c.p, c.len + 1);
+	c.p[c.len] = 0;
+	assert_int_equal(decrypt_all(ids, c.p, c.len + 1, 65536, &p, &e), -1);
+	assert_int_equal(e.code, ERR_VERIFY);
+	free(p.p);
+	/* No payload at all, or a cut nonce. */
+	assert_int_equal(decrypt_all(ids, c.p, hdr + 16, 65536, &p, &e), -1);
+	assert_int_equal(e.code, ERR_VERIFY);
+	free(p.p);
+	assert_int_equal(decrypt_all(ids, c.p, hdr + 15, 65536, &p, &e), -1);
+	assert_int_equal(e.code, ERR_FORMAT);
+	free(p.p);
+	/* Intact, it opens. */
+	assert_int_equal(decrypt_all(ids, c.p, c.len, 65536, &p, &e), 0);
+	assert_int_equal(p.len, n);
+	free(p.p);
+
+	free(c.p);
+	age_identities_free(ids);
+	age_recipients_free(r);
+	free(plain);
+}
+
+/* The MAC: a header whose MAC line is valid base64 but wrong. */
+static void test_header_mac(void **state)
+{
+	(void)state;
+	struct err e;
+	struct age_recipients *r;
+	struct age_identities *ids;
+	err_clear(&e);
+	assert_int_equal(age_recipients_new(&r, &e), 0);
+	assert_int_equal(age_recipients_add(r, spec_recipient, &e), 0);
+	assert_int_equal(age_identities_new(&ids, &e), 0);
+	assert_int_equal(age_identities_add(ids, spec_identity, strlen(spec_identity), &e), 0);
+	struct membuf c = encrypt_to(r, false, (const unsigned char *)"x", 1);
+	struct membuf p;
+	unsigned char *mac = (unsigned char *)memmem(c.p, c.len, "\n--- ", 5) + 5;
+	mac[0] = mac[0] == 'A' ? 'B' : 'A'; /* the first character carries no padding bits */
+	assert_int_equal(decrypt_all(ids, c.p, c.len, 64, &p, &e), -1);
+	assert_int_equal(e.code, ERR_VERIFY);
+	assert_string_equal(e.msg, "header MAC does not match");
+	free(p.p);
+	free(c.p);
+	age_identities_free(ids);
+	age_recipients_free(r);
+}
+
+/* Header encoding: a parsed header encodes back to the same bytes. */
+static void test_header_roundtrip(void **state)
+{
+	(void)state;
+	struct err e;
+	const char *names[] = {"x25519", "x25519_grease", "stanza_valid_characters",
+			       "stanza_empty_body", "stanza_empty_last_line", "x25519_multiple_recipients",
+			       "scrypt"};
+	err_clear(&e);
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		struct vector v;
+		struct age_header h;
+		vector_load(&v, names[i]);
+		unsigned char *end = memmem(v.body, v.bodylen, "\n--- ", 5);
+		assert_non_null(end);
+		size_t hlen = (size_t)(end - v.body) + 49;
+		if (age_header_parse(v.body, hlen, &h, &e) != 0)
+			fail_msg("%s: %s", names[i], e.msg);
+		unsigned char *out;
+		size_t len, cap;
+		assert_int_equal(age_header_encode(h.stanzas, h.nstanzas, &out, &len, &cap, &e), 0);
+		len = age_header_put_mac(out, len, h.mac);
+		assert_int_equal(len, hlen);
+		assert_memory_equal(out, v.body, hlen);
+		free(out);
+		age_header_free(&h);
+		vector_free(&v);
+	}
+}
+
+/* ---- main -------------------------------------------------------------------------------- */
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int main(void)
+{
+	static const struct CMUnitTest fixed[] = {
+		cmocka_unit_test(test_key_strings),
+		cmocka_unit_test(test_unsupported_types),
+		cmocka_unit_test(test_recipients_file),
+		cmocka_unit_test(test_identity_file),
+		cmocka_unit_test(test_roundtrip_x25519),
+		cmocka_unit_test(test_roundtrip_scrypt),
+		cmocka_unit_test(test_encrypted_identity_file),
+		cmocka_unit_test(test_tamper),
+		cmocka_unit_test(test_header_mac),
+		cmocka_unit_test(test_header_roundtrip),
+	};
+	size_t nfixed = sizeof fixed / sizeof *fixed;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	DIR *d = opendir(VEC_DIR);
+	if (!d) {
+		fprintf(stderr, "cannot open %s (run from the top folder)\n", VEC_DIR);
+		return 1;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		const char *s = de->d_name;
+		if (s[0] == '.' || strchr(s, '.') || strcmp(s, "LICENSE") == 0)
+			continue; /* README.md, FORMAT.md, LICENSE */
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			names = realloc(names, cap * sizeof *names);
+		}
+		names[n++] = strdup(s);
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, cmp_names);
+
+	struct CMUnitTest *tests = calloc(n + nfixed, sizeof *tests);
+	for (size_t i = 0; i < n; i++) {
+		tests[i].name = names[i];
+		tests[i].test_func = run_vector;
+		tests[i].initial_state = names[i];
+	}
+	memcpy(tests + n, fixed, sizeof fixed);
+	int rc = _cmocka_run_group_tests("age", tests, n + nfixed, unit_setup, NULL);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(tests);
+	return rc;
+}

@@ -1,0 +1,564 @@
+/*
+ * age.c - the age encryptor (push) and decryptor (pull): the header on the way in and out,
+ * the payload as STREAM chunks of 64 KiB sealed with ChaCha20-Poly1305, and ASCII armor.
+ *
+ * Chunk i is sealed under the payload key with the nonce (11-byte big-endian i, flag), where
+ * the flag is 1 only for the last chunk. The last chunk is empty only when the whole payload
+ * is; so the encryptor holds back a full chunk until it knows whether more data follows, and
+ * the decryptor, finding a full-size chunk that does not open as "not last", tries it as
+ * "last" and then requires the input to end there.
+ *
+ * Copies are avoided where it is cheap to do so: whole chunks of a large update are sealed
+ * straight from the caller's buffer into the chunk buffer, and a reader asking for at least a
+ * chunk's worth gets it decrypted straight into its buffer. Decryption is never done in
+ * place: libsodium zeroes the output when a tag does not match, and a full chunk that fails
+ * as "not last" must still be there to be tried as "last".
+ */
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vault/age_impl.h"
+#include "vault/armor.h"
+#include "vault/hkdf.h"
+
+#define CHUNK_CT (AGE_CHUNK_SIZE + AGE_TAG_SIZE) /* a full chunk as stored */
+#define AGE_ID_PREFIX "age-encryption.org/"              /* how every binary file starts */
+#define PEEK_LEN (ARMOR_MAX_WHITESPACE + 256)            /* read before choosing armor */
+
+/* ---- shared ------------------------------------------------------------------------------ */
+
+static void store64_be(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+void age_stream_nonce(uint8_t nonce[12], uint64_t counter, bool final)
+{
+	memset(nonce, 0, 3); /* the counter's top 3 bytes: never reached */
+	store64_be(nonce + 3, counter);
+	nonce[11] = final ? 1 : 0;
+}
+
+/* payload key = HKDF-SHA-256(ikm = file key, salt = payload nonce, info = "payload") */
+static void payload_key(uint8_t key[32], const uint8_t file_key[AGE_FILE_KEY_SIZE],
+			const uint8_t nonce[AGE_NONCE_SIZE])
+{
+	hkdf_sha256(key, 32, nonce, AGE_NONCE_SIZE, file_key, AGE_FILE_KEY_SIZE,
+		    (const uint8_t *)"payload", 7);
+}
+
+int age_mem_read(void *ctx, void *buf, size_t cap, size_t *got, struct err *e)
+{
+	struct age_mem_reader *m = ctx;
+	(void)e;
+	size_t n = m->len - m->off;
+	if (n > cap)
+		n = cap;
+	if (n > 0)
+		memcpy(buf, m->data + m->off, n);
+	m->off += n;
+	*got = n;
+	return 0;
+}
+
+/* ---- encryption -------------------------------------------------------------------------- */
+
+struct age_encryptor {
+	age_write_fn fn;
+	void *ctx;
+	struct armor_writer *armor; /* NULL for binary output */
+	uint8_t *key;               /* payload key, sodium_malloc'd */
+	uint64_t counter;           /* the next chunk's number */
+	size_t pending;             /* plaintext bytes waiting in chunk */
+	bool finished;
+	bool failed;
+	unsigned char *chunk; /* CHUNK_CT bytes: plaintext, then sealed in place */
+};
+
+static int enc_sink(struct age_encryptor *enc, const void *buf, size_t len, struct err *e)
+{
+	if (enc->armor)
+		return armor_write(enc->armor, buf, len, e);
+	return enc->fn(enc->ctx, buf, len, e);
+}
+
+/* Seals len bytes from src (which may be enc->chunk itself) into enc->chunk and writes it. */
+static int enc_seal(struct age_encryptor *enc, const unsigned char *src, size_t len, bool final,
+		    struct err *e)
+{
+	uint8_t nonce[12];
+	if (enc->counter == UINT64_MAX)
+		return err_set(e, ERR_USAGE, "the payload is too large for age's chunk counter");
+	age_stream_nonce(nonce, enc->counter, final);
+	crypto_aead_chacha20poly1305_ietf_encrypt_detached(enc->chunk, enc->chunk + len, NULL, src,
+							   len, NULL, 0, NULL, nonce, enc->key);
+	enc->counter++;
+	return enc_sink(enc, enc->chunk, len + AGE_TAG_SIZE, e);
+}
+
+int age_encrypt_init(struct age_encryptor **out, const struct age_recipients *recipients,
+		     bool armor, age_write_fn fn, void *ctx, struct err *e)
+{
+	struct age_encryptor *enc = NULL;
+	struct age_secrets *s = NULL;
+	struct age_stanza *st = NULL;
+	size_t nst = 0;
+	unsigned char *hdr = NULL;
+	size_t hlen = 0, hcap = 0;
+	uint8_t mac[AGE_MAC_SIZE], nonce[AGE_NONCE_SIZE];
+	int rc = -1;
+
+	*out = NULL;
+	enc = calloc(1, sizeof *enc);
+	if (!enc)
+		return err_set(e, ERR_IO, "out of memory");
+	enc->fn = fn;
+	enc->ctx = ctx;
+	enc->key = sodium_malloc(32);
+	enc->chunk = malloc(CHUNK_CT);
+	if (!enc->key || !enc->chunk) {
+		err_set(e, ERR_IO, "out of memory");
+		goto done;
+	}
+	if (armor && armor_writer_new(&enc->armor, fn, ctx, e) != 0)
+		goto done;
+	if (!(s = age_secrets_new(e)))
+		goto done;
+	randombytes_buf(s->file_key, sizeof s->file_key);
+	if (age_recipients_wrap(recipients, s, &st, &nst, e) != 0)
+		goto done;
+	if (age_header_encode(st, nst, &hdr, &hlen, &hcap, e) != 0)
+		goto done;
+	age_header_mac(mac, s->mac_key, s->file_key, hdr, hlen);
+	hlen = age_header_put_mac(hdr, hlen, mac);
+	randombytes_buf(nonce, sizeof nonce);
+	payload_key(enc->key, s->file_key, nonce);
+	if (enc_sink(enc, hdr, hlen, e) != 0 || enc_sink(enc, nonce, sizeof nonce, e) != 0)
+		goto done;
+	rc = 0;
+done:
+	age_secrets_free(s);
+	for (size_t i = 0; i < nst; i++)
+		age_stanza_clear(&st[i]);
+	free(st);
+	free(hdr);
+	if (rc != 0) {
+		age_encrypt_free(enc);
+		return -1;
+	}
+	*out = enc;
+	return 0;
+}
+
+int age_encrypt_update(struct age_encryptor *enc, const void *data, size_t len, struct err *e)
+{
+	const unsigned char *p = data;
+	if (enc->failed || enc->finished)
+		return err_set(e, ERR_INTERNAL, "age_encrypt_update after %s (this is a bug)",
+			       enc->failed ? "a failure" : "age_encrypt_final");
+	while (len > 0) {
+		if (enc->pending == AGE_CHUNK_SIZE) {
+			/* More data follows the held-back chunk: it was not the last. */
+			if (enc_seal(enc, enc->chunk, AGE_CHUNK_SIZE, false, e) != 0)
+				goto fail;
+			enc->pending = 0;
+		}
+		if (enc->pending == 0 && len > AGE_CHUNK_SIZE) {
+			if (enc_seal(enc, p, AGE_CHUNK_SIZE, false, e) != 0)
+				goto fail;
+			p += AGE_CHUNK_SIZE;
+			len -= AGE_CHUNK_SIZE;
+			continue;
+		}
+		size_t take = AGE_CHUNK_SIZE - enc->pending;
+		if (take > len)
+			take = len;
+		memcpy(enc->chunk + enc->pending, p, take);
+		enc->pending += take;
+		p += take;
+		len -= take;
+	}
+	return 0;
+fail:
+	enc->failed = true;
+	return -1;
+}
+
+int age_encrypt_final(struct age_encryptor *enc, struct err *e)
+{
+	if (enc->failed || enc->finished)
+		return err_set(e, ERR_INTERNAL, "age_encrypt_final after %s (this is a bug)",
+			       enc->failed ? "a failure" : "age_encrypt_final");
+	enc->finished = true;
+	if (enc_seal(enc, enc->chunk, enc->pending, true, e) != 0)
+		goto fail;
+	enc->pending = 0;
+	if (enc->armor && armor_writer_finish(enc->armor, e) != 0)
+		goto fail;
+	return 0;
+fail:
+	enc->failed = true;
+	return -1;
+}
+
+void age_encrypt_free(struct age_encryptor *enc)
+{
+	if (!enc)
+		return;
+	if (enc->key)
+		sodium_free(enc->key);
+	if (enc->chunk) {
+		sodium_memzero(enc->chunk, CHUNK_CT);
+		free(enc->chunk);
+	}
+	armor_writer_free(enc->armor);
+	free(enc);
+}
+
+/* ---- decryption -------------------------------------------------------------------------- */
+
+struct age_decryptor {
+	age_read_fn fn;
+	void *ctx;
+	struct armor_reader *armor; /* NULL for binary input */
+	unsigned char *pre;         /* read ahead with the header: pre[pre_pos..pre_len) */
+	size_t pre_pos, pre_len;
+	uint8_t *key;               /* payload key, sodium_malloc'd */
+	uint64_t counter;           /* the next chunk's number */
+	bool done;                  /* the final chunk authenticated and nothing follows */
+	bool failed;
+	struct err failure;
+	bool trailing;              /* data follows the final chunk: fail once it is out */
+	unsigned char *chunk;       /* CHUNK_CT bytes of ciphertext */
+	unsigned char *plain;       /* AGE_CHUNK_SIZE bytes: plaintext for small reads */
+	size_t ppos, plen;          /* plaintext waiting in plain[ppos..plen) */
+};
+
+/* Reads from the read-ahead, then the armor or the raw input. */
+static int src_read(struct age_decryptor *d, void *buf, size_t cap, size_t *got, struct err *e)
+{
+	if (d->pre_pos < d->pre_len) {
+		size_t n = d->pre_len - d->pre_pos;
+		if (n > cap)
+			n = cap;
+		memcpy(buf, d->pre + d->pre_pos, n);
+		d->pre_pos += n;
+		if (d->pre_pos == d->pre_len) {
+			free(d->pre);
+			d->pre = NULL;
+			d->pre_pos = d->pre_len = 0;
+		}
+		*got = n;
+		return 0;
+	}
+	if (d->armor)
+		return armor_read(d->armor, buf, cap, got, e);
+	return d->fn(d->ctx, buf, cap, got, e);
+}
+
+/* Reads until want bytes or the end of the input. */
+static int src_fill(struct age_decryptor *d, unsigned char *buf, size_t want, size_t *got,
+		    struct err *e)
+{
+	size_t n = 0;
+	while (n < want) {
+		size_t k = 0;
+		if (src_read(d, buf + n, want - n, &k, e) != 0)
+			return -1;
+		if (k == 0)
+			break;
+		n += k;
+	}
+	*got = n;
+	return 0;
+}
+
+/* Appends input to the header buffer d->pre (growing it); *got == 0 at the end. */
+static int hdr_more(struct age_decryptor *d, size_t *cap, size_t *got, struct err *e)
+{
+	if (d->pre_len == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 4096;
+		unsigned char *nb = realloc(d->pre, ncap);
+		if (!nb)
+			return err_set(e, ERR_IO, "out of memory reading the age header");
+		d->pre = nb;
+		*cap = ncap;
+	}
+	int rc = d->armor ? armor_read(d->armor, d->pre + d->pre_len, *cap - d->pre_len, got, e)
+			  : d->fn(d->ctx, d->pre + d->pre_len, *cap - d->pre_len, got, e);
+	if (rc == 0)
+		d->pre_len += *got;
+	return rc;
+}
+
+/*
+ * Reads the header into d->pre: tells armor from binary by the first bytes, then reads lines
+ * until the MAC line ("---") has ended. *hend gets the header's length; bytes after it stay
+ * in d->pre as the start of the payload.
+ */
+static int read_header(struct age_decryptor *d, size_t *hend, struct err *e)
+{
+	static const char version[] = AGE_VERSION_LINE "\n";
+	size_t cap = 0, got = 0, scan = 0, line = 0;
+
+	/* Enough of the input to tell armor (which may follow up to 1 KiB of whitespace)
+	 * from binary. A binary file starts with "age-encryption.org/"; anything else that
+	 * starts with '-' or has the BEGIN line close to its start is taken for armor, so
+	 * that damage before the BEGIN line is reported as bad armor. */
+	while (d->pre_len < PEEK_LEN) {
+		if (hdr_more(d, &cap, &got, e) != 0)
+			return -1;
+		if (got == 0)
+			break;
+	}
+	size_t vlen = d->pre_len < sizeof AGE_ID_PREFIX - 1 ? d->pre_len : sizeof AGE_ID_PREFIX - 1;
+	bool binary = d->pre_len > 0 && memcmp(d->pre, AGE_ID_PREFIX, vlen) == 0;
+	if (!binary && (armor_looks_armored(d->pre, d->pre_len) ||
+			memmem(d->pre, d->pre_len < PEEK_LEN ? d->pre_len : PEEK_LEN, ARMOR_BEGIN,
+			       sizeof ARMOR_BEGIN - 1))) {
+		if (armor_reader_new(&d->armor, d->fn, d->ctx, d->pre, d->pre_len, e) != 0)
+			return -1;
+		d->pre_len = 0;
+	}
+	for (;;) {
+		unsigned char *nl = d->pre_len > scan ? memchr(d->pre + scan, '\n', d->pre_len - scan)
+						      : NULL;
+		if (!nl) {
+			if (d->pre_len >= AGE_HEADER_MAX)
+				return err_set(e, ERR_FORMAT, "invalid age header: longer than %d "
+							      "bytes",
+					       AGE_HEADER_MAX);
+			if (hdr_more(d, &cap, &got, e) != 0)
+				return -1;
+			if (got == 0) {
+				if (d->pre_len == 0)
+					return err_set(e, ERR_FORMAT, "invalid age header: the "
+								      "input is empty");
+				if (line == 0 && (d->pre_len < sizeof version - 1 ||
+						  memcmp(d->pre, version, sizeof version - 1) != 0))
+					break; /* the parser names what is wrong */
+				return err_set(e, ERR_FORMAT, "invalid age header: the input ends "
+							      "inside the header");
+			}
+			continue;
+		}
+		size_t start = scan;
+		scan = (size_t)(nl - d->pre) + 1;
+		line++;
+		if (line == 1 && (scan - start != sizeof version - 1 ||
+				  memcmp(d->pre, version, sizeof version - 1) != 0))
+			break; /* not an age v1 file: the parser says so */
+		if (scan - start >= 4 && memcmp(d->pre + start, "---", 3) == 0)
+			break;
+	}
+	*hend = scan;
+	return 0;
+}
+
+int age_decrypt_init(struct age_decryptor **out, const struct age_identities *ids,
+		     age_read_fn fn, void *ctx, struct err *e)
+{
+	struct age_decryptor *d = NULL;
+	struct age_secrets *s = NULL;
+	struct age_header h;
+	uint8_t mac[AGE_MAC_SIZE], nonce[AGE_NONCE_SIZE];
+	size_t hend = 0, got = 0;
+	int rc = -1;
+
+	memset(&h, 0, sizeof h);
+	*out = NULL;
+	d = calloc(1, sizeof *d);
+	if (!d)
+		return err_set(e, ERR_IO, "out of memory");
+	d->fn = fn;
+	d->ctx = ctx;
+	d->key = sodium_malloc(32);
+	d->chunk = malloc(CHUNK_CT);
+	d->plain = malloc(AGE_CHUNK_SIZE);
+	if (!d->key || !d->chunk || !d->plain) {
+		err_set(e, ERR_IO, "out of memory");
+		goto done;
+	}
+	if (read_header(d, &hend, e) != 0)
+		goto done;
+	if (age_header_parse(d->pre, hend, &h, e) != 0 || age_header_check(&h, e) != 0)
+		goto done;
+	if (!(s = age_secrets_new(e)))
+		goto done;
+	if (age_identities_unwrap(ids, &h, s, e) != 0)
+		goto done;
+	age_header_mac(mac, s->mac_key, s->file_key, d->pre, h.mac_input_len);
+	if (crypto_verify_32(mac, h.mac) != 0) {
+		err_set(e, ERR_VERIFY, "header MAC does not match");
+		err_hint(e, "the file was altered or damaged after it was encrypted");
+		goto done;
+	}
+	d->pre_pos = hend;
+	if (src_fill(d, nonce, sizeof nonce, &got, e) != 0)
+		goto done;
+	if (got < sizeof nonce) {
+		err_set(e, ERR_FORMAT, "invalid age header: the file ends before the payload nonce");
+		goto done;
+	}
+	payload_key(d->key, s->file_key, nonce);
+	rc = 0;
+done:
+	age_secrets_free(s);
+	age_header_free(&h);
+	if (rc != 0) {
+		age_decrypt_free(d);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+/* Records a payload failure: it is the answer to this and every later read. */
+static int dec_fail(struct age_decryptor *d, struct err *e, const char *fmt, ...) ERR_PRINTF(3, 4);
+static int dec_fail(struct age_decryptor *d, struct err *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	d->failure.code = ERR_VERIFY;
+	vsnprintf(d->failure.msg, sizeof d->failure.msg, fmt, ap);
+	va_end(ap);
+	snprintf(d->failure.hint, sizeof d->failure.hint,
+		 "the file was altered, damaged or cut short after it was encrypted");
+	d->failed = true;
+	err_copy(e, &d->failure);
+	return -1;
+}
+
+/*
+ * Reads, authenticates and decrypts the next chunk into out (d->plain, or a caller's buffer
+ * of at least AGE_CHUNK_SIZE bytes); *plain gets the plaintext length. A final chunk followed
+ * by more data is handed out, and the failure reported by the next read, as age does.
+ */
+static int read_chunk(struct age_decryptor *d, unsigned char *out, size_t *plain, struct err *e)
+{
+	uint8_t nonce[12];
+	size_t n = 0;
+	unsigned long long num = (unsigned long long)d->counter + 1; /* counted from 1 */
+
+	if (src_fill(d, d->chunk, CHUNK_CT, &n, e) != 0) {
+		err_copy(&d->failure, e);
+		d->failed = true;
+		return -1;
+	}
+	if (n == 0) {
+		if (d->counter == 0)
+			return dec_fail(d, e, "the payload has no chunks: the file is truncated");
+		return dec_fail(d, e, "the file is truncated: no final chunk after chunk %llu",
+				num - 1);
+	}
+	if (n < AGE_TAG_SIZE)
+		return dec_fail(d, e, "chunk %llu is truncated (%zu bytes)", num, n);
+	bool last = n < CHUNK_CT;
+	size_t clen = n - AGE_TAG_SIZE;
+	age_stream_nonce(nonce, d->counter, last);
+	int rc = crypto_aead_chacha20poly1305_ietf_decrypt_detached(
+		out, NULL, d->chunk, clen, d->chunk + clen, NULL, 0, nonce, d->key);
+	if (rc != 0 && !last) {
+		/* A full chunk may still be the last one. */
+		age_stream_nonce(nonce, d->counter, true);
+		rc = crypto_aead_chacha20poly1305_ietf_decrypt_detached(
+			out, NULL, d->chunk, clen, d->chunk + clen, NULL, 0, nonce, d->key);
+		if (rc == 0) {
+			unsigned char extra;
+			size_t k = 0;
+			last = true;
+			if (src_fill(d, &extra, 1, &k, e) != 0) {
+				err_copy(&d->failure, e);
+				d->failed = true;
+				return -1;
+			}
+			d->trailing = k > 0;
+		}
+	}
+	if (rc != 0)
+		return dec_fail(d, e, "chunk %llu failed authentication", num);
+	if (last && clen == 0 && d->counter > 0)
+		return dec_fail(d, e, "the final chunk %llu is empty, which only an empty file "
+				      "may have",
+				num);
+	if (d->counter == UINT64_MAX)
+		return dec_fail(d, e, "the chunk counter would wrap around");
+	d->counter++;
+	d->done = last;
+	*plain = clen;
+	return 0;
+}
+
+int age_decrypt_read(struct age_decryptor *d, void *buf, size_t cap, size_t *got, struct err *e)
+{
+	unsigned char *out = buf;
+	size_t n = 0;
+	*got = 0;
+	if (d->failed) {
+		err_copy(e, &d->failure);
+		return -1;
+	}
+	while (n < cap) {
+		if (d->ppos < d->plen) {
+			size_t take = d->plen - d->ppos;
+			if (take > cap - n)
+				take = cap - n;
+			memcpy(out + n, d->plain + d->ppos, take);
+			d->ppos += take;
+			n += take;
+			continue;
+		}
+		if (d->done && d->trailing && n == 0)
+			return dec_fail(d, e, "data follows the final chunk %llu",
+					(unsigned long long)d->counter);
+		if (d->done)
+			break;
+		bool direct = cap - n >= AGE_CHUNK_SIZE;
+		size_t plain = 0;
+		if (read_chunk(d, direct ? out + n : d->plain, &plain, e) != 0) {
+			/* Plaintext already authenticated goes out first; the failure is
+			 * reported by the next call. */
+			if (n > 0)
+				break;
+			return -1;
+		}
+		if (direct) {
+			n += plain;
+		} else {
+			d->ppos = 0;
+			d->plen = plain;
+		}
+	}
+	*got = n;
+	return 0;
+}
+
+bool age_decrypt_armored(const struct age_decryptor *d)
+{
+	return d->armor != NULL;
+}
+
+void age_decrypt_free(struct age_decryptor *d)
+{
+	if (!d)
+		return;
+	if (d->key)
+		sodium_free(d->key);
+	if (d->chunk) {
+		sodium_memzero(d->chunk, CHUNK_CT);
+		free(d->chunk);
+	}
+	if (d->plain) {
+		sodium_memzero(d->plain, AGE_CHUNK_SIZE);
+		free(d->plain);
+	}
+	free(d->pre);
+	armor_reader_free(d->armor);
+	free(d);
+}
