@@ -116,6 +116,8 @@ void json_done(void); /* newline after the top-level value */
 int out_finish(struct err *e);
 
 /* Commands. */
+int cmd_decrypt(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+int cmd_encrypt(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_key(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_sign(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e);

@@ -21,6 +21,25 @@
 #include "vault/store.h"
 
 const struct cli_cmd cli_cmds[] = {
+	{"decrypt", "amana decrypt (-i IDENTITY)... [-o OUT] [--passphrase-fd N] [FILE]",
+	 "decrypt an age file, as 'age -d' does",
+	 "Reads FILE (or standard input), binary or ASCII-armored, and writes the plaintext to OUT\n"
+	 "(or standard output). Identity files hold AGE-SECRET-KEY-1... lines and '#' comments; they\n"
+	 "must not be readable by others, and may be encrypted with a passphrase (age -p), which is\n"
+	 "then asked for. Without -i, a passphrase-encrypted file asks for its passphrase. With -o\n"
+	 "the output appears only once the whole file has authenticated. Exits 5 when no identity\n"
+	 "matches, 1 when the file was altered or cut short (naming the header MAC or the chunk).",
+	 cmd_decrypt},
+	{"encrypt",
+	 "amana encrypt (-r RECIPIENT | -R FILE)... [-a] [-o OUT] [FILE]\n"
+	 "amana encrypt -p [-a] [-o OUT] [--passphrase-fd N] [FILE]",
+	 "encrypt a file to age recipients or a passphrase, as 'age -e' does",
+	 "Writes an age v1 file that stock age opens. -r takes an age1... recipient or the name of\n"
+	 "a member state in the vault's recipient directory ('amana recipient add'); -R a file of\n"
+	 "recipients, one a line; -p a passphrase instead (asked twice on the terminal). -a writes\n"
+	 "ASCII armor; binary output is never written to a terminal. With -o the file appears only\n"
+	 "once it is complete.",
+	 cmd_encrypt},
 	{"help", "amana help [COMMAND]", "show help for amana or for one command", NULL, cmd_help},
 	{"key",
 	 "amana key new sign --name NAME -o PREFIX [--no-passphrase] [--passphrase-fd N]\n"

@@ -14,11 +14,13 @@
  * place: libsodium zeroes the output when a tag does not match, and a full chunk that fails
  * as "not last" must still be there to be tried as "last".
  */
+#include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vault/age_impl.h"
 #include "vault/armor.h"
@@ -64,6 +66,37 @@ int age_mem_read(void *ctx, void *buf, size_t cap, size_t *got, struct err *e)
 		memcpy(buf, m->data + m->off, n);
 	m->off += n;
 	*got = n;
+	return 0;
+}
+
+int age_fd_read(void *ctx, void *buf, size_t cap, size_t *got, struct err *e)
+{
+	const struct age_fd *f = ctx;
+	for (;;) {
+		ssize_t n = read(f->fd, buf, cap);
+		if (n >= 0) {
+			*got = (size_t)n;
+			return 0;
+		}
+		if (errno != EINTR)
+			return err_errno(e, ERR_IO, "cannot read %s", f->name);
+	}
+}
+
+int age_fd_write(void *ctx, const void *buf, size_t len, struct err *e)
+{
+	const struct age_fd *f = ctx;
+	const unsigned char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(f->fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_errno(e, ERR_IO, "cannot write %s", f->name);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
 	return 0;
 }
 

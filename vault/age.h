@@ -180,4 +180,13 @@ struct age_mem_reader {
 };
 int age_mem_read(void *ctx, void *buf, size_t cap, size_t *got, struct err *e);
 
+/* A file descriptor as input or output: { fd, name } with age_fd_read / age_fd_write, which
+ * retry on EINTR and short writes and name the file in their ERR_IO messages. */
+struct age_fd {
+	int fd;
+	const char *name;
+};
+int age_fd_read(void *ctx, void *buf, size_t cap, size_t *got, struct err *e);
+int age_fd_write(void *ctx, const void *buf, size_t len, struct err *e);
+
 #endif
