@@ -118,17 +118,21 @@ asan:
 		LDFLAGS="-fsanitize=address,undefined" AMANA_ASAN=1 check
 
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
+FUZZ_CFLAGS = $(AMANA_CPPFLAGS) -std=c11 $(PKG_CFLAGS) -O1 -g
 build-fuzz/lib/%.o: %.c
 	@mkdir -p $(@D)
-	clang $(AMANA_CPPFLAGS) -I build-fuzz -std=c11 $(PKG_CFLAGS) -O1 -g \
-		-fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
-build-fuzz/%: tests/fuzz/%.c $(patsubst %.c,build-fuzz/lib/%.o,$(CORE_SRC)) build-fuzz/lib/schema.o
-	clang $(AMANA_CPPFLAGS) -std=c11 $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
-		-o $@ $^ $(PKG_LIBS)
-build-fuzz/lib/schema.o: $(SCHEMA_C)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+FUZZ_LIB_OBJ := $(patsubst %.c,build-fuzz/lib/%.o,$(CORE_SRC)) \
+	$(patsubst $(BUILD)/schema/%.c,build-fuzz/lib/schema/%.o,$(SCHEMA_C))
+build-fuzz/lib/schema/%.o: $(BUILD)/schema/%.c
 	@mkdir -p $(@D)
-	cat $(SCHEMA_C) > build-fuzz/lib/schema.c
-	clang -c build-fuzz/lib/schema.c -o $@
+	clang -c $< -o $@
+build-fuzz/libamana.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+build-fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h build-fuzz/libamana.a
+	clang $(FUZZ_CFLAGS) -DAMANA_FUZZ_LIBFUZZER -fsanitize=fuzzer,address,undefined \
+		-o $@ $< build-fuzz/libamana.a $(PKG_LIBS)
 fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build
 	@FUZZ_TIME=$(FUZZ_TIME) sh tests/tools/fuzz.sh $(FUZZ_BIN)
