@@ -112,6 +112,8 @@ struct age_encryptor {
 	bool finished;
 	bool failed;
 	unsigned char *chunk; /* CHUNK_CT bytes: plaintext, then sealed in place */
+	unsigned char *batch; /* AGE_BATCH_CHUNKS sealed chunks, allocated on first use */
+	struct age_par *par;  /* the second core, if any */
 };
 
 static int enc_sink(struct age_encryptor *enc, const void *buf, size_t len, struct err *e)
@@ -202,6 +204,28 @@ int age_encrypt_update(struct age_encryptor *enc, const void *data, size_t len, 
 				goto fail;
 			enc->pending = 0;
 		}
+		size_t run = len > AGE_CHUNK_SIZE ? (len - 1) / AGE_CHUNK_SIZE : 0;
+		if (run > AGE_BATCH_CHUNKS)
+			run = AGE_BATCH_CHUNKS;
+		if (enc->pending == 0 && run >= 2 && enc->counter < UINT64_MAX - run) {
+			/* Whole chunks known not to be last: sealed on two cores, written at once. */
+			if (!enc->batch) {
+				enc->batch = malloc(AGE_BATCH_CHUNKS * CHUNK_CT);
+				if (!enc->batch) {
+					err_set(e, ERR_IO, "out of memory");
+					goto fail;
+				}
+				if (age_par_new(&enc->par, e) != 0)
+					goto fail;
+			}
+			age_par_seal(enc->par, enc->key, enc->counter, p, enc->batch, run);
+			enc->counter += run;
+			if (enc_sink(enc, enc->batch, run * CHUNK_CT, e) != 0)
+				goto fail;
+			p += run * AGE_CHUNK_SIZE;
+			len -= run * AGE_CHUNK_SIZE;
+			continue;
+		}
 		if (enc->pending == 0 && len > AGE_CHUNK_SIZE) {
 			if (enc_seal(enc, p, AGE_CHUNK_SIZE, false, e) != 0)
 				goto fail;
@@ -250,6 +274,8 @@ void age_encrypt_free(struct age_encryptor *enc)
 		sodium_memzero(enc->chunk, CHUNK_CT);
 		free(enc->chunk);
 	}
+	age_par_free(enc->par);
+	free(enc->batch); /* ciphertext only */
 	armor_writer_free(enc->armor);
 	free(enc);
 }
@@ -271,6 +297,9 @@ struct age_decryptor {
 	unsigned char *chunk;       /* CHUNK_CT bytes of ciphertext */
 	unsigned char *plain;       /* AGE_CHUNK_SIZE bytes: plaintext for small reads */
 	size_t ppos, plen;          /* plaintext waiting in plain[ppos..plen) */
+	size_t carry;               /* ciphertext bytes already read into chunk, or 0 */
+	unsigned char *batch;       /* AGE_BATCH_CHUNKS chunks of ciphertext, on first use */
+	struct age_par *par;        /* the second core, if any */
 };
 
 /* Reads from the read-ahead, then the armor or the raw input. */
@@ -479,7 +508,10 @@ static int read_chunk(struct age_decryptor *d, unsigned char *out, size_t *plain
 	size_t n = 0;
 	unsigned long long num = (unsigned long long)d->counter + 1; /* counted from 1 */
 
-	if (src_fill(d, d->chunk, CHUNK_CT, &n, e) != 0) {
+	if (d->carry > 0) {
+		n = d->carry; /* read ahead by read_batch */
+		d->carry = 0;
+	} else if (src_fill(d, d->chunk, CHUNK_CT, &n, e) != 0) {
 		err_copy(&d->failure, e);
 		d->failed = true;
 		return -1;
@@ -528,6 +560,63 @@ static int read_chunk(struct age_decryptor *d, unsigned char *out, size_t *plain
 	return 0;
 }
 
+/*
+ * For large reads: reads up to k chunks of ciphertext at once and opens on two cores those
+ * that are followed by more input (so cannot be last). The last chunk read is kept in
+ * d->chunk (d->carry) for read_chunk, which knows the rules for the final chunk. Returns the
+ * plaintext bytes put at out (at most k chunks' worth), or -1 when the run failed with
+ * nothing to hand out first (d->failed is set either way on failure).
+ */
+static long read_batch(struct age_decryptor *d, unsigned char *out, size_t k, struct err *e)
+{
+	size_t got = 0, run, keep;
+	if (!d->batch) {
+		d->batch = malloc(AGE_BATCH_CHUNKS * CHUNK_CT);
+		if (!d->batch)
+			return err_set(e, ERR_IO, "out of memory");
+		if (age_par_new(&d->par, e) != 0)
+			return -1;
+	}
+	if (src_fill(d, d->batch, k * CHUNK_CT, &got, e) != 0) {
+		err_copy(&d->failure, e);
+		d->failed = true;
+		return -1;
+	}
+	if (got % CHUNK_CT == 0) {
+		/* The last full chunk may be the final one: read_chunk decides. */
+		run = got == 0 ? 0 : got / CHUNK_CT - 1;
+		keep = got == 0 ? 0 : CHUNK_CT;
+	} else {
+		run = got / CHUNK_CT;
+		keep = got % CHUNK_CT;
+	}
+	if (d->counter > UINT64_MAX - run - 1)
+		return dec_fail(d, e, "the chunk counter would wrap around");
+	size_t opened = run ? age_par_open(d->par, d->key, d->counter, d->batch, out, run) : 0;
+	d->counter += opened;
+	if (opened < run) {
+		/* As in read_chunk: a full chunk that is not "not last" may be "last", but more
+		 * input follows it here, so that is reported once its plaintext is out. */
+		uint8_t nonce[12];
+		const unsigned char *c = d->batch + opened * CHUNK_CT;
+		unsigned long long num = (unsigned long long)d->counter + 1;
+		age_stream_nonce(nonce, d->counter, true);
+		if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(
+			    out + opened * AGE_CHUNK_SIZE, NULL, c, AGE_CHUNK_SIZE, c + AGE_CHUNK_SIZE,
+			    NULL, 0, nonce, d->key) == 0) {
+			d->counter++;
+			d->done = true;
+			d->trailing = true;
+			return (long)((opened + 1) * AGE_CHUNK_SIZE);
+		}
+		dec_fail(d, e, "chunk %llu failed authentication", num);
+		return opened ? (long)(opened * AGE_CHUNK_SIZE) : -1;
+	}
+	memcpy(d->chunk, d->batch + run * CHUNK_CT, keep);
+	d->carry = keep;
+	return (long)(run * AGE_CHUNK_SIZE);
+}
+
 int age_decrypt_read(struct age_decryptor *d, void *buf, size_t cap, size_t *got, struct err *e)
 {
 	unsigned char *out = buf;
@@ -552,6 +641,20 @@ int age_decrypt_read(struct age_decryptor *d, void *buf, size_t cap, size_t *got
 					(unsigned long long)d->counter);
 		if (d->done)
 			break;
+		if (d->carry == 0 && cap - n >= 3 * AGE_CHUNK_SIZE) {
+			size_t k = (cap - n) / AGE_CHUNK_SIZE;
+			long r = read_batch(d, out + n, k > AGE_BATCH_CHUNKS ? AGE_BATCH_CHUNKS : k, e);
+			if (r < 0) {
+				if (n > 0)
+					break; /* hand out what authenticated first */
+				return -1;
+			}
+			n += (size_t)r;
+			if (d->failed)
+				break; /* the failure comes with the next call */
+			if (r > 0 || d->carry > 0)
+				continue;
+		}
 		bool direct = cap - n >= AGE_CHUNK_SIZE;
 		size_t plain = 0;
 		if (read_chunk(d, direct ? out + n : d->plain, &plain, e) != 0) {
@@ -591,6 +694,8 @@ void age_decrypt_free(struct age_decryptor *d)
 		sodium_memzero(d->plain, AGE_CHUNK_SIZE);
 		free(d->plain);
 	}
+	age_par_free(d->par);
+	free(d->batch); /* ciphertext only */
 	free(d->pre);
 	armor_reader_free(d->armor);
 	free(d);

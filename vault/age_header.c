@@ -287,8 +287,10 @@ int age_header_encode(const struct age_stanza *st, size_t n, unsigned char **out
 				take = 48;
 			size_t cols = b64_encoded_len(take, B64_UNPADDED);
 			char tmp[AGE_STANZA_COLUMNS + 1];
-			b64_encode(tmp, sizeof tmp, st[i].body + done, take, B64_UNPADDED);
-			memcpy(buf + o, tmp, cols);
+			if (take > 0) {
+				b64_encode(tmp, sizeof tmp, st[i].body + done, take, B64_UNPADDED);
+				memcpy(buf + o, tmp, cols);
+			}
 			o += cols;
 			buf[o++] = '\n';
 			done += take;

@@ -87,4 +87,25 @@ int age_identities_unwrap(const struct age_identities *ids, const struct age_hea
 /* 11-byte big-endian counter and a final flag: the STREAM chunk nonce. */
 void age_stream_nonce(uint8_t nonce[12], uint64_t counter, bool final);
 
+/* ---- age_stream.c: runs of full chunks on two cores ------------------------------------- */
+
+#define AGE_BATCH_CHUNKS 16 /* the longest run handed over at once (about 1 MiB) */
+
+struct age_par;
+
+/* Starts the helper thread; *out stays NULL on a single-core machine or when no thread can
+ * be started, and the functions below then work on the calling thread alone. */
+int age_par_new(struct age_par **out, struct err *e);
+void age_par_free(struct age_par *p);
+
+/* Seals n full chunks, none of them the last: plaintext src + i*64 KiB becomes ciphertext and
+ * tag at dst + i*(64 KiB + 16), with counters base + i. */
+void age_par_seal(struct age_par *p, const uint8_t *key, uint64_t base, const unsigned char *src,
+		  unsigned char *dst, size_t n);
+
+/* Opens n full chunks as "not last" (the reverse of age_par_seal); returns how many opened
+ * before the first that did not (n when all did). src is left intact. */
+size_t age_par_open(struct age_par *p, const uint8_t *key, uint64_t base, const unsigned char *src,
+		    unsigned char *dst, size_t n);
+
 #endif

@@ -178,12 +178,94 @@ static void hex_of(char out[65], const uint8_t h[32])
 	sodium_bin2hex(out, 65, h, 32);
 }
 
+/* Decrypts vector v once with ids, reads starting with pattern `start`, and checks the
+ * outcome the vector expects. */
+static void check_vector(const struct vector *v, const struct age_identities *ids, bool hybrid,
+			 size_t start)
+{
+	const char *name = v->name;
+	struct age_decryptor *dec = NULL;
+	struct err e;
+	err_clear(&e);
+	struct trickle src = {v->body, v->bodylen, 0, 7919}; /* odd read sizes on purpose */
+	crypto_hash_sha256_state sha;
+	uint8_t digest[32];
+	char hex[65];
+	int init_rc = age_decrypt_init(&dec, ids, trickle_read, &src, &e);
+	int read_rc = 0;
+	crypto_hash_sha256_init(&sha);
+	if (init_rc == 0) {
+		size_t cap = 1 << 20;
+		unsigned char *buf = malloc(cap);
+		assert_non_null(buf);
+		for (size_t round = 0;; round++) {
+			size_t got = 0;
+			/* Large, small and middling reads use every decryption path (runs of
+			 * chunks on two cores, single chunks, a plaintext buffer). */
+			static const size_t caps[] = {1 << 20, 1000, 200000};
+			read_rc = age_decrypt_read(dec, buf, caps[(round + start) % 3], &got, &e);
+			if (read_rc != 0 || got == 0)
+				break;
+			crypto_hash_sha256_update(&sha, buf, got);
+		}
+		free(buf);
+		assert_int_equal(age_decrypt_armored(dec), v->armored);
+	}
+	crypto_hash_sha256_final(&sha, digest);
+	hex_of(hex, digest);
+
+	if (hybrid) {
+		/* Never a success, never a crash: unsupported, or a header failure amana can see. */
+		assert_int_equal(init_rc, -1);
+		if (e.code == ERR_FORMAT)
+			assert_string_equal(v->expect, "header failure");
+		else
+			assert_int_equal(e.code, ERR_KEY);
+	} else if (strcmp(v->expect, "success") == 0) {
+		if (init_rc != 0 || read_rc != 0)
+			fail_msg("%s: expected success, got: %s", name, e.msg);
+		assert_string_equal(hex, v->payload);
+	} else if (strcmp(v->expect, "no match") == 0) {
+		assert_int_equal(init_rc, -1);
+		assert_int_equal(e.code, ERR_KEY);
+	} else if (strcmp(v->expect, "HMAC failure") == 0) {
+		assert_int_equal(init_rc, -1);
+		assert_int_equal(e.code, ERR_VERIFY);
+		assert_string_equal(e.msg, "header MAC does not match");
+	} else if (strcmp(v->expect, "header failure") == 0) {
+		if (init_rc == 0)
+			fail_msg("%s: expected a header failure, init succeeded", name);
+		assert_int_equal(e.code, ERR_FORMAT);
+		if (!strstr(e.msg, "invalid age header"))
+			fail_msg("%s: expected a header failure, got: %s", name, e.msg);
+	} else if (strcmp(v->expect, "armor failure") == 0) {
+		assert_true(init_rc != 0 || read_rc != 0);
+		assert_int_equal(e.code, ERR_FORMAT);
+		if (!strstr(e.msg, "invalid ASCII armor"))
+			fail_msg("%s: expected an armor failure, got: %s", name, e.msg);
+	} else if (strcmp(v->expect, "payload failure") == 0) {
+		if (init_rc != 0)
+			fail_msg("%s: expected a payload failure, init failed: %s", name, e.msg);
+		assert_int_equal(read_rc, -1);
+		assert_int_equal(e.code, ERR_VERIFY);
+		if (v->payload[0])
+			assert_string_equal(hex, v->payload);
+		/* The failure is sticky. */
+		size_t got = 1;
+		unsigned char b[16];
+		assert_int_equal(age_decrypt_read(dec, b, sizeof b, &got, &e), -1);
+		assert_int_equal(got, 0);
+	} else {
+		fail_msg("%s: unknown expectation '%s'", name, v->expect);
+	}
+	age_decrypt_free(dec);
+}
+
 static void run_vector(void **state)
 {
 	const char *name = *state;
 	struct vector v;
 	struct age_identities *ids = NULL;
-	struct age_decryptor *dec = NULL;
 	struct err e;
 	bool hybrid = false;
 
@@ -206,76 +288,8 @@ static void run_vector(void **state)
 							       strlen(v.passphrases[i]), &e),
 				 0);
 
-	struct trickle src = {v.body, v.bodylen, 0, 7919}; /* odd read sizes on purpose */
-	crypto_hash_sha256_state sha;
-	uint8_t digest[32];
-	char hex[65];
-	int init_rc = age_decrypt_init(&dec, ids, trickle_read, &src, &e);
-	int read_rc = 0;
-	crypto_hash_sha256_init(&sha);
-	if (init_rc == 0) {
-		size_t cap = 100000;
-		unsigned char *buf = malloc(cap);
-		assert_non_null(buf);
-		for (size_t round = 0;; round++) {
-			size_t got = 0;
-			/* Alternate small and large reads to use both decryption paths. */
-			read_rc = age_decrypt_read(dec, buf, round % 2 ? 1000 : cap, &got, &e);
-			if (read_rc != 0 || got == 0)
-				break;
-			crypto_hash_sha256_update(&sha, buf, got);
-		}
-		free(buf);
-		assert_int_equal(age_decrypt_armored(dec), v.armored);
-	}
-	crypto_hash_sha256_final(&sha, digest);
-	hex_of(hex, digest);
-
-	if (hybrid) {
-		/* Never a success, never a crash: unsupported, or a header failure amana can see. */
-		assert_int_equal(init_rc, -1);
-		if (e.code == ERR_FORMAT)
-			assert_string_equal(v.expect, "header failure");
-		else
-			assert_int_equal(e.code, ERR_KEY);
-	} else if (strcmp(v.expect, "success") == 0) {
-		if (init_rc != 0 || read_rc != 0)
-			fail_msg("%s: expected success, got: %s", name, e.msg);
-		assert_string_equal(hex, v.payload);
-	} else if (strcmp(v.expect, "no match") == 0) {
-		assert_int_equal(init_rc, -1);
-		assert_int_equal(e.code, ERR_KEY);
-	} else if (strcmp(v.expect, "HMAC failure") == 0) {
-		assert_int_equal(init_rc, -1);
-		assert_int_equal(e.code, ERR_VERIFY);
-		assert_string_equal(e.msg, "header MAC does not match");
-	} else if (strcmp(v.expect, "header failure") == 0) {
-		if (init_rc == 0)
-			fail_msg("%s: expected a header failure, init succeeded", name);
-		assert_int_equal(e.code, ERR_FORMAT);
-		if (!strstr(e.msg, "invalid age header"))
-			fail_msg("%s: expected a header failure, got: %s", name, e.msg);
-	} else if (strcmp(v.expect, "armor failure") == 0) {
-		assert_true(init_rc != 0 || read_rc != 0);
-		assert_int_equal(e.code, ERR_FORMAT);
-		if (!strstr(e.msg, "invalid ASCII armor"))
-			fail_msg("%s: expected an armor failure, got: %s", name, e.msg);
-	} else if (strcmp(v.expect, "payload failure") == 0) {
-		if (init_rc != 0)
-			fail_msg("%s: expected a payload failure, init failed: %s", name, e.msg);
-		assert_int_equal(read_rc, -1);
-		assert_int_equal(e.code, ERR_VERIFY);
-		if (v.payload[0])
-			assert_string_equal(hex, v.payload);
-		/* The failure is sticky. */
-		size_t got = 1;
-		unsigned char b[16];
-		assert_int_equal(age_decrypt_read(dec, b, sizeof b, &got, &e), -1);
-		assert_int_equal(got, 0);
-	} else {
-		fail_msg("%s: unknown expectation '%s'", name, v.expect);
-	}
-	age_decrypt_free(dec);
+	for (size_t start = 0; start < 3; start++)
+		check_vector(&v, ids, hybrid, start);
 	age_identities_free(ids);
 	vector_free(&v);
 }
