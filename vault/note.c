@@ -86,6 +86,21 @@ static int check_note_text(const char *text, size_t len, struct err *e)
 	return check_note_chars("note text", text, len, e);
 }
 
+/* True when s[0..n) holds only characters of the padded base64 alphabet. b64_decode must
+ * not see anything else: libsodium 1.0.18's decoder reads bytes from 0x80 up as negative
+ * chars and takes some of them for base64 digits, which would give one blob several
+ * spellings. */
+static bool b64_alphabet_only(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '+' || c == '/' || c == '='))
+			return false;
+	}
+	return true;
+}
+
 /* A malloc'd, display-safe copy of a name for messages; NULL when out of memory. */
 static char *shown(const char *s)
 {
@@ -193,7 +208,8 @@ int note_vkey_parse(struct note_vkey *k, const char *s, size_t len, struct err *
 	const char *b64 = p2 + 1;
 	size_t b64_len = len - (size_t)(b64 - s);
 	uint8_t raw[1 + NOTE_PUBKEY_SIZE];
-	if (b64_decode_exact(raw, sizeof raw, b64, b64_len, B64_PADDED) != 0)
+	if (!b64_alphabet_only(b64, b64_len) ||
+	    b64_decode_exact(raw, sizeof raw, b64, b64_len, B64_PADDED) != 0)
 		return err_set(e, ERR_FORMAT,
 			       "verifier key does not end in base64 of a type byte and a 32-byte key");
 	if (!type_supported(raw[0]))
@@ -330,7 +346,8 @@ static int parse_sig_line(struct note_sig *s, const char *line, size_t len, size
 	s->name = malloc(name_len + 1);
 	if (!s->blob || !s->name)
 		return err_set(e, ERR_IO, "out of memory reading a signed note");
-	if (b64_decode(s->blob, cap, &s->blob_len, b64, b64_len, B64_PADDED) != 0)
+	if (!b64_alphabet_only(b64, b64_len) ||
+	    b64_decode(s->blob, cap, &s->blob_len, b64, b64_len, B64_PADDED) != 0)
 		return err_set(e, ERR_FORMAT, "signature line %zu is not canonical base64", lineno);
 	if (s->blob_len < 5)
 		return err_set(e, ERR_FORMAT, "signature line %zu has a signature that is too short",
@@ -550,7 +567,8 @@ int checkpoint_parse(struct checkpoint *c, const char *text, size_t len, struct 
 		return err_set(e, ERR_FORMAT,
 			       "checkpoint size is not a decimal number without leading zeros");
 	uint8_t h[32];
-	if (b64_decode_exact(h, sizeof h, root, rlen, B64_PADDED) != 0)
+	if (!b64_alphabet_only(root, rlen) ||
+	    b64_decode_exact(h, sizeof h, root, rlen, B64_PADDED) != 0)
 		return err_set(e, ERR_FORMAT, "checkpoint root is not base64 of 32 bytes");
 	if (check_extensions(text + at, len - at, e) != 0)
 		return -1;

@@ -214,6 +214,7 @@ static void test_vkey_malformed(void **state)
 		"PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWAA==",
 		"PeterNeumann+c74f20a3+Ahpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", /* type 2 */
 		"PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq_LDE4izWy10TW", /* URL b64 */
+		"PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izW\xd1\xae" "0TW",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct note_vkey k;
@@ -481,6 +482,10 @@ static void test_malformed_notes(void **state)
 		{"unpadded base64", cat(T, "\n", DASH "PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM\n", NULL, NULL)},
 		{"base64 with a trailing space", cat(T, "\n", DASH "PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM= \n", NULL, NULL)},
 		{"empty input", cat("", NULL, NULL, NULL, NULL)},
+		/* libsodium 1.0.18 alone would decode these: it takes every byte from 0x80 up for
+		 * some base64 digit. */
+		{"em dash inside base64", cat(T, "\n", DASH "PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6Ryy\xe2\x80\x94JnAM=\n", NULL, NULL)},
+		{"U+046E inside base64", cat(T, "\n", DASH "PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBw\xd1\xae" "AM=\n", NULL, NULL)},
 	};
 	size_t ncases = sizeof cases / sizeof cases[0];
 	for (size_t i = 0; i < ncases; i++) {
@@ -963,6 +968,7 @@ static void test_checkpoint_parse(void **state)
 		"example.com/log\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\nx",  /* ext no nl */
 		"example.com/log\r\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n",
 		"example.com/\xff\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n",
+		"example.com/log\n0\n47DEQpj8HBSa+\xd1\xae" "ImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct checkpoint c;
