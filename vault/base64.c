@@ -37,7 +37,14 @@ int b64_decode(unsigned char *out, size_t outcap, size_t *outlen, const char *in
 	       enum b64_variant v)
 {
 	const char *end = NULL;
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
 	*outlen = 0;
+	/* libsodium 1.0.18 takes bytes from 0x80 up for base64 digits ("Zm\xffv" decodes), so
+	 * the alphabet is checked here first. Base64 is public data: no timing concern. */
+	for (size_t i = 0; i < inlen; i++)
+		if (in[i] == '\0' || !strchr(alphabet, in[i]))
+			return -1;
 	if (v == B64_PADDED && inlen % 4 != 0)
 		return -1;
 	if (v == B64_UNPADDED && (inlen % 4 == 1 || memchr(in, '=', inlen)))

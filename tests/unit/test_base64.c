@@ -56,9 +56,12 @@ static void test_refuses_non_canonical(void **state)
 		"Zm9v====", /* too much padding */
 		"=Zm9",     /* padding first */
 		"Z===",
+		"Zm\xffv",         /* libsodium alone takes high bytes for digits */
+		"Zm9\x80",
+		"Zm9v\xe2\x80\x94",
 	};
 	static const char *bad_unpadded[] = {
-		"Zg==", "Zh", "Zm9", "Z", "Zm9vY", "Zm9v ", "Zm_v",
+		"Zg==", "Zh", "Zm9", "Z", "Zm9vY", "Zm9v ", "Zm_v", "Zm\xffv", "Z\xc3\xa9",
 	};
 	unsigned char out[32];
 	size_t got;
