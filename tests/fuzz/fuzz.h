@@ -15,7 +15,9 @@
 #include <stdint.h>
 
 #ifdef AMANA_FUZZ_LIBFUZZER
-#define FUZZ_TARGET(name) int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+#define FUZZ_TARGET(name)                                                    \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);        \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #else
 #define FUZZ_TARGET(name)                                      \
 	int fuzz_##name(const uint8_t *data, size_t size);     \
