@@ -150,6 +150,8 @@ int age_encrypt_init(struct age_encryptor **out, const struct age_recipients *re
 	int rc = -1;
 
 	*out = NULL;
+	if (sodium_init() < 0)
+		return err_set(e, ERR_INTERNAL, "cannot initialise libsodium");
 	enc = calloc(1, sizeof *enc);
 	if (!enc)
 		return err_set(e, ERR_IO, "out of memory");
@@ -435,6 +437,8 @@ int age_decrypt_init(struct age_decryptor **out, const struct age_identities *id
 
 	memset(&h, 0, sizeof h);
 	*out = NULL;
+	if (sodium_init() < 0)
+		return err_set(e, ERR_INTERNAL, "cannot initialise libsodium");
 	d = calloc(1, sizeof *d);
 	if (!d)
 		return err_set(e, ERR_IO, "out of memory");

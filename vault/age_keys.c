@@ -55,6 +55,10 @@ static const uint8_t zero_nonce[12];
 
 struct age_secrets *age_secrets_new(struct err *e)
 {
+	if (sodium_init() < 0) {
+		err_set(e, ERR_INTERNAL, "cannot initialise libsodium");
+		return NULL;
+	}
 	struct age_secrets *s = sodium_malloc(sizeof *s);
 	if (!s) {
 		err_set(e, ERR_IO, "out of memory for secret keys");
@@ -177,8 +181,20 @@ int age_identity_decode(const char *s, size_t n, uint8_t sk[32], struct err *e)
 
 /* ---- recipients -------------------------------------------------------------------------- */
 
+/* libsodium must be initialised before sodium_malloc; doing it here (it is idempotent and
+ * thread-safe) spares every caller the precondition. */
+static int need_sodium(struct err *e)
+{
+	if (sodium_init() < 0)
+		return err_set(e, ERR_INTERNAL, "cannot initialise libsodium");
+	return 0;
+}
+
 int age_recipients_new(struct age_recipients **out, struct err *e)
 {
+	*out = NULL;
+	if (need_sodium(e) != 0)
+		return -1;
 	*out = calloc(1, sizeof **out);
 	return *out ? 0 : err_set(e, ERR_IO, "out of memory");
 }
@@ -294,6 +310,9 @@ int age_recipients_add_passphrase(struct age_recipients *r, const char *pass, si
 
 int age_identities_new(struct age_identities **out, struct err *e)
 {
+	*out = NULL;
+	if (need_sodium(e) != 0)
+		return -1;
 	*out = calloc(1, sizeof **out);
 	return *out ? 0 : err_set(e, ERR_IO, "out of memory");
 }
