@@ -300,6 +300,8 @@ struct age_decryptor {
 	unsigned char *plain;       /* AGE_CHUNK_SIZE bytes: plaintext for small reads */
 	size_t ppos, plen;          /* plaintext waiting in plain[ppos..plen) */
 	size_t carry;               /* ciphertext bytes already read into chunk, or 0 */
+	bool has_recipient;         /* unwrapped by an X25519 identity whose public key is: */
+	uint8_t recipient[32];
 	unsigned char *batch;       /* AGE_BATCH_CHUNKS chunks of ciphertext, on first use */
 	struct age_par *par;        /* the second core, if any */
 };
@@ -459,6 +461,8 @@ int age_decrypt_init(struct age_decryptor **out, const struct age_identities *id
 		goto done;
 	if (age_identities_unwrap(ids, &h, s, e) != 0)
 		goto done;
+	d->has_recipient = s->matched_x25519;
+	memcpy(d->recipient, s->matched_pk, 32);
 	age_header_mac(mac, s->mac_key, s->file_key, d->pre, h.mac_input_len);
 	if (crypto_verify_32(mac, h.mac) != 0) {
 		err_set(e, ERR_VERIFY, "header MAC does not match");
@@ -682,6 +686,14 @@ int age_decrypt_read(struct age_decryptor *d, void *buf, size_t cap, size_t *got
 bool age_decrypt_armored(const struct age_decryptor *d)
 {
 	return d->armor != NULL;
+}
+
+bool age_decrypt_recipient(const struct age_decryptor *d, char out[AGE_RECIPIENT_LEN + 1])
+{
+	if (!d->has_recipient)
+		return false;
+	age_recipient_encode(out, d->recipient);
+	return true;
 }
 
 void age_decrypt_free(struct age_decryptor *d)

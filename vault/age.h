@@ -133,7 +133,8 @@ size_t age_identities_count(const struct age_identities *ids);
 
 /* Starts a file for the recipients: draws a file key, writes the header (and the payload
  * nonce) through fn(ctx, ...), ASCII-armored when armor. recipients are only read here and
- * may be freed after the call. *out is freed with age_encrypt_free. */
+ * may be freed after the call. fn is only ever called from the calling thread. *out is freed
+ * with age_encrypt_free. */
 int age_encrypt_init(struct age_encryptor **out, const struct age_recipients *recipients,
 		     bool armor, age_write_fn fn, void *ctx, struct err *e);
 
@@ -152,9 +153,10 @@ void age_encrypt_free(struct age_encryptor *enc);
 /* ---- decryption -------------------------------------------------------------------------- */
 
 /* Reads the header from fn(ctx, ...) (binary or armored), finds an identity that unwraps the
- * file key, checks the header MAC and reads the payload nonce. ids may be NULL (then only a
- * passphrase from no source can help: the result is ERR_KEY). *out is freed with
- * age_decrypt_free. */
+ * file key, checks the header MAC and reads the payload nonce. ids is only read here and may be
+ * freed after the call; NULL means no identities (every file then fails with ERR_KEY). fn is
+ * only ever called from the calling thread (a helper thread, when there is one, only does
+ * ChaCha20-Poly1305 on buffers). *out is freed with age_decrypt_free. */
 int age_decrypt_init(struct age_decryptor **out, const struct age_identities *ids,
 		     age_read_fn fn, void *ctx, struct err *e);
 
@@ -166,6 +168,11 @@ int age_decrypt_read(struct age_decryptor *dec, void *buf, size_t cap, size_t *g
 
 /* True when the input was ASCII-armored. */
 bool age_decrypt_armored(const struct age_decryptor *dec);
+
+/* When an X25519 identity unwrapped the file key, writes its recipient ("age1...") to out and
+ * returns true (a bundle checks that this recipient is one the issuer listed); false for a
+ * passphrase-encrypted file. */
+bool age_decrypt_recipient(const struct age_decryptor *dec, char out[AGE_RECIPIENT_LEN + 1]);
 
 /* Frees the decryptor, wiping its keys and buffers (NULL is fine). */
 void age_decrypt_free(struct age_decryptor *dec);

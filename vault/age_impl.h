@@ -42,6 +42,8 @@ struct age_secrets {
 	uint8_t shared[32];
 	uint8_t wrap[32];
 	uint8_t mac_key[32];
+	bool matched_x25519;  /* the file key came from an X25519 identity ... */
+	uint8_t matched_pk[32]; /* ... whose public key is this (public, kept here for ease) */
 };
 
 struct age_secrets *age_secrets_new(struct err *e);

@@ -790,6 +790,10 @@ int age_identities_unwrap(const struct age_identities *ids, const struct age_hea
 			if (strcmp(h->stanzas[i].args[0], "X25519") != 0)
 				continue;
 			int rc = unwrap_x25519(id, &h->stanzas[i], i, s, e);
+			if (rc > 0) {
+				s->matched_x25519 = true;
+				memcpy(s->matched_pk, id->pk, 32);
+			}
 			if (rc != 0)
 				return rc > 0 ? 0 : -1;
 		}

@@ -85,6 +85,8 @@ int armor_write(struct armor_writer *w, const void *data, size_t len, struct err
 	const unsigned char *p = data;
 	if (writer_begin(w, e) != 0)
 		return -1;
+	if (len == 0)
+		return 0; /* data may be NULL then */
 	if (w->npart > 0) {
 		size_t take = ARMOR_LINE_BYTES - w->npart;
 		if (take > len)
@@ -105,7 +107,8 @@ int armor_write(struct armor_writer *w, const void *data, size_t len, struct err
 		p += ARMOR_LINE_BYTES;
 		len -= ARMOR_LINE_BYTES;
 	}
-	memcpy(w->part, p, len);
+	if (len > 0)
+		memcpy(w->part, p, len);
 	w->npart = len;
 	return 0;
 }

@@ -532,6 +532,19 @@ static void test_roundtrip_x25519(void **state)
 				assert_int_equal(age_identities_add(ids, id, strlen(id), &e), 0);
 				if (decrypt_all(ids, c.p, c.len, i == 1 ? 100 : 1 << 20, &p, &e) != 0)
 					fail_msg("size %zu armor %d: %s", n, armor, e.msg);
+				if (k == 0) {
+					/* The decryptor names the recipient whose identity matched. */
+					struct age_decryptor *dec;
+					struct age_mem_reader src = {c.p, c.len, 0};
+					char who[AGE_RECIPIENT_LEN + 1], want[AGE_RECIPIENT_LEN + 1];
+					uint8_t pki[32];
+					assert_int_equal(age_decrypt_init(&dec, ids, age_mem_read, &src, &e), 0);
+					assert_true(age_decrypt_recipient(dec, who));
+					crypto_scalarmult_base(pki, sk[i]);
+					age_recipient_encode(want, pki);
+					assert_string_equal(who, want);
+					age_decrypt_free(dec);
+				}
 				assert_int_equal(p.len, n);
 				if (n)
 					assert_memory_equal(p.p, plain, n);
@@ -567,6 +580,14 @@ static void test_roundtrip_scrypt(void **state)
 		free(p.p);
 		assert_int_equal(age_identities_add_passphrase(ids, "correct horse", 13, &e), 0);
 		assert_int_equal(decrypt_all(ids, c.p, c.len, 4096, &p, &e), 0);
+		if (k == 0) {
+			struct age_decryptor *dec;
+			struct age_mem_reader src = {c.p, c.len, 0};
+			char who[AGE_RECIPIENT_LEN + 1];
+			assert_int_equal(age_decrypt_init(&dec, ids, age_mem_read, &src, &e), 0);
+			assert_false(age_decrypt_recipient(dec, who));
+			age_decrypt_free(dec);
+		}
 		assert_int_equal(p.len, n);
 		if (n)
 			assert_memory_equal(p.p, plain, n);
