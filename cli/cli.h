@@ -11,6 +11,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "vault/err.h"
@@ -115,6 +116,34 @@ void json_done(void); /* newline after the top-level value */
 /* Flushes and checks stdout; returns -1 with e set when output was lost (EPIPE, ENOSPC). */
 int out_finish(struct err *e);
 
+/* ---- bundles (checks.c) ------------------------------------------------------------------ */
+
+struct verify_report;
+struct envelope;
+struct age_identities;
+
+/* verify_issuer_fn over the vault's pinned issuers; ctx is the cli_ctx. */
+int cli_issuer_lookup(void *ctx, const uint8_t key_id[8], uint8_t pk[32], char **name,
+		      struct err *e);
+
+/* verify_log_fn: no rollback against what this vault accepted before (and the log). */
+int cli_history_check(void *ctx, const struct envelope *env, const char *envelope,
+		      size_t envelope_len, const char *checkpoint, size_t checkpoint_len,
+		      const char *proof, size_t proof_len, struct err *e);
+
+/* Loads identity files (0600, possibly passphrase-protected: asked via *pass_fd). */
+int cli_load_identities(const char *const *paths, size_t n, int *pass_fd,
+			struct age_identities **out, struct err *e);
+
+/* Prints a verification report (text or JSON); not_checked is a NULL-terminated list. */
+void cli_print_report(struct cli_ctx *ctx, const struct verify_report *r, bool ok,
+		      const struct err *failure, const char *const *not_checked);
+
+/* The arguments of open and of verify's bundle form: BUNDLE, -i (repeatable, into a malloc'd
+ * *ids), -o DIR (only when out is not NULL) and --passphrase-fd. */
+int cli_bundle_args(struct cli_ctx *ctx, int argc, char **argv, const char ***ids, size_t *nids,
+		    const char **out, int *pass_fd, struct err *e);
+
 /* Commands. */
 int cmd_decrypt(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_encrypt(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
@@ -124,5 +153,8 @@ int cmd_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_trust(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_recipient(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_help(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+int cmd_open(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 
 #endif

@@ -4,6 +4,7 @@
  *
  *   verify -p PUB -m FILE [-x SIG] [-H] [-q]
  *   verify -P BASE64 -m FILE [-x SIG] [-H] [-q]
+ *   verify BUNDLE [-i IDENTITY]...
  *
  * As minisign -V: the key id, then the signature over the file (prehashed "ED", or legacy
  * "Ed" unless -H), then the signature over the trusted comment, which is printed on success.
@@ -18,15 +19,61 @@
 #include "keys/keyfile.h"
 #include "vault/io.h"
 #include "vault/minisign.h"
+#include "vault/verify.h"
 
 #define LEGACY_MAX (1ULL << 30)
 #define SIG_MAX 16384
+
+/* verify BUNDLE [-i IDENTITY]...: every check of open, writing nothing; without -i, the
+ * checks that need no key, and a list of those that could not run. */
+static int verify_bundle_cmd(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	const char **idpaths = NULL;
+	size_t nids = 0;
+	int fd = -1, rc;
+	struct age_identities *ids = NULL;
+	struct verify_report r = {0};
+	static const char *const without_key[] = {
+		"the inner signature, the files and the records (give your identity with -i to check them)",
+		NULL,
+	};
+	rc = cli_bundle_args(ctx, argc, argv, &idpaths, &nids, NULL, &fd, e);
+	if (rc != 0)
+		goto done;
+	rc = -1;
+	if (nids > 0) {
+		io_no_core_dumps();
+		if (cli_load_identities(idpaths, nids, &fd, &ids, e) != 0)
+			goto done;
+	}
+	struct verify_input in = {
+		.bundle = argv[optind],
+		.ids = ids,
+		.issuer = cli_issuer_lookup,
+		.log = cli_history_check,
+		.ctx = ctx,
+	};
+	rc = verify_bundle(&in, &r, e);
+	if (rc == 0 && ctx->verbosity >= 0)
+		cli_print_report(ctx, &r, true, NULL, ids ? NULL : without_key);
+done:
+	verify_report_free(&r);
+	age_identities_free(ids);
+	free(idpaths);
+	return rc;
+}
 
 int cmd_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
 	const char *pubpath = NULL, *pubb64 = NULL, *file = NULL, *sigpath = NULL;
 	bool prehashed_only = false, quiet = ctx->verbosity < 0;
 	int c;
+	/* With -m it is minisign's verify; otherwise a bundle. */
+	bool has_m = false;
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		has_m |= strncmp(argv[i], "-m", 2) == 0;
+	if (!has_m)
+		return verify_bundle_cmd(ctx, argc, argv, e);
 	while ((c = cli_getopt(ctx, argc, argv, "p:P:m:x:Hq", NULL, e)) > 0) {
 		switch (c) {
 		case 'p': pubpath = optarg; break;
@@ -39,11 +86,6 @@ int cmd_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	}
 	if (c < 0)
 		return c;
-	if (!file) {
-		if (optind < argc)
-			return cli_usage(e, "verifying bundles is not available in this build; to verify a signed file use -m FILE");
-		return cli_usage(e, "-m FILE (the signed file) is required");
-	}
 	if (cli_nargs(argc, argv, 0, 0, "", e) != 0)
 		return -1;
 	if (!pubpath == !pubb64)

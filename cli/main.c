@@ -41,6 +41,13 @@ const struct cli_cmd cli_cmds[] = {
 	 "once it is complete.",
 	 cmd_encrypt},
 	{"help", "amana help [COMMAND]", "show help for amana or for one command", NULL, cmd_help},
+	{"inspect", "amana inspect BUNDLE",
+	 "check a bundle's outer layer without a decryption key",
+	 "Shows the envelope (issuer, conference, title, sequence, payload digest) and checks what\n"
+	 "needs no key: the container, the outer signature against the pinned issuers, the log,\n"
+	 "and the payload's BLAKE2b-512 digest. It then lists what it could not check. Exit 1\n"
+	 "when a check fails or the issuer is not pinned (the origin is then unknown).",
+	 cmd_inspect},
 	{"key",
 	 "amana key new sign --name NAME -o PREFIX [--no-passphrase] [--passphrase-fd N]\n"
 	 "amana key new encrypt --name NAME -o PREFIX [--passphrase] [--passphrase-fd N]\n"
@@ -57,6 +64,15 @@ const struct cli_cmd cli_cmds[] = {
 	 "Passphrases are read from the terminal without echo (twice when creating), or from\n"
 	 "--passphrase-fd N, or from the file named by AMANA_PASSPHRASE_FILE.",
 	 cmd_key},
+	{"open", "amana open BUNDLE -i IDENTITY [-i IDENTITY]... [-o DIR] [--passphrase-fd N]",
+	 "verify a bundle and take out its contents",
+	 "Runs every check (container, issuer pinned, envelope signature, log, payload digest,\n"
+	 "manifest signature, bundle id/issuer/sequence, recipients, every file's size and\n"
+	 "BLAKE2b-512, the records' Merkle root) in one pass, staging the contents beside DIR and\n"
+	 "renaming them into place only when all passed. DIR (default: the bundle's name without\n"
+	 ".amana) then holds manifest.sqlite, manifest.sqlite.minisig and files/. The vault\n"
+	 "records the bundle and its records as received.",
+	 cmd_open},
 	{"recipient",
 	 "amana recipient add (age1...|FILE.pub) --name NAME\n"
 	 "amana recipient list\n"
@@ -65,6 +81,17 @@ const struct cli_cmd cli_cmds[] = {
 	 "Names are UTF-8 and stored exactly as given; when shown, invisible and bidi control\n"
 	 "characters are escaped so that a name cannot disguise itself.",
 	 cmd_recipient},
+	{"seal",
+	 "amana seal OUTCOME.json -s KEY (--to NAME|--to age1...)... [-o OUT.amana]\n"
+	 "amana seal OUTCOME.json -s KEY --to-all [-o OUT.amana]",
+	 "seal a conference outcome into a signed, encrypted bundle",
+	 "Checks outcome.json strictly (see docs/format.md), reads each attachment once, and\n"
+	 "writes OUT.amana (default outcome-NUMBER-SEQUENCE.amana): the signed envelope, the age\n"
+	 "payload (for the named member states of the recipients directory, or age1...\n"
+	 "recipients, or all of them) holding the signed SQLite manifest and the files. The\n"
+	 "issuer's next sequence number is taken and the bundle recorded in the vault in one\n"
+	 "transaction. --issuer-name overrides the name taken from the key file.",
+	 cmd_seal},
 	{"sign", "amana sign -s KEY -m FILE [-t COMMENT] [-x SIG] [--legacy]",
 	 "sign a file, as minisign does",
 	 "Writes FILE.minisig (or SIG) in minisign's format: a prehashed Ed25519 signature\n"
@@ -80,9 +107,12 @@ const struct cli_cmd cli_cmds[] = {
 	 "A member state pins the secretariat's public key once; bundles are then accepted only\n"
 	 "from pinned issuers. --witness pins a witness key instead (one that cosigns logs).",
 	 cmd_trust},
-	{"verify", "amana verify -p PUB -m FILE [-x SIG] [-q]",
-	 "check a minisign signature of a file",
-	 "Checks FILE.minisig (or SIG) against the public key PUB: the key id, the signature over\n"
+	{"verify", "amana verify -p PUB -m FILE [-x SIG] [-H] [-q]\n"
+	 "amana verify BUNDLE [-i IDENTITY]...",
+	 "check a minisign signature of a file, or a bundle",
+	 "With a bundle: every check of 'amana open' (with -i) without writing anything, or\n"
+	 "without -i the checks that need no key; exit 0 only when all passed.\n"
+	 "With -m FILE: checks FILE.minisig (or SIG) against the public key PUB: the key id, the signature over\n"
 	 "the file (prehashed 'ED' or legacy 'Ed'), and the signature over the trusted comment,\n"
 	 "which is printed on success. Exits 1 naming the check that failed.",
 	 cmd_verify},
@@ -200,7 +230,10 @@ int main(int argc, char **argv)
 	int rc = 0;
 
 	err_clear(&e);
-	setlocale(LC_CTYPE, "");
+	/* Text is UTF-8 throughout; libarchive converts names through LC_CTYPE, so ask for a
+	 * UTF-8 one whatever the environment says (see vault/bundle.c). */
+	if (!setlocale(LC_CTYPE, "C.UTF-8") && !setlocale(LC_CTYPE, "C.utf8"))
+		setlocale(LC_CTYPE, "");
 	io_cleanup_on_signals();
 	if (sodium_init() < 0) {
 		fprintf(stderr, "amana: cannot initialise libsodium\n");

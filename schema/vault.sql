@@ -18,7 +18,7 @@ CREATE TABLE own_keys (
 	pub_path TEXT NOT NULL,
 	key_path TEXT NOT NULL,
 	created  TEXT NOT NULL      -- RFC 3339, UTC
-) STRICT;
+);
 
 CREATE TABLE trusted_keys (
 	key_id     TEXT PRIMARY KEY,  -- minisign key id, 16 uppercase hex digits
@@ -26,10 +26,48 @@ CREATE TABLE trusted_keys (
 	name       TEXT NOT NULL UNIQUE,
 	public_key BLOB NOT NULL CHECK (length(public_key) = 32),  -- Ed25519
 	added      TEXT NOT NULL
-) STRICT;
+);
 
 CREATE TABLE recipients (
 	name      TEXT PRIMARY KEY,
 	recipient TEXT NOT NULL UNIQUE CHECK (recipient GLOB 'age1*'),
 	added     TEXT NOT NULL
-) STRICT;
+);
+
+-- migration: 2
+-- The bundles this vault issued (a secretariat) or accepted (a member state), and the records
+-- of those it opened. The envelope is public (it is the bundle's signed face and its log leaf).
+CREATE TABLE issuer_sequence (
+	issuer TEXT PRIMARY KEY,   -- minisign key id
+	last   INTEGER NOT NULL CHECK (last >= 0)
+);
+
+CREATE TABLE bundles (
+	bundle_id       TEXT NOT NULL,
+	direction       TEXT NOT NULL CHECK (direction IN ('issued', 'received')),
+	issuer          TEXT NOT NULL,
+	issuer_name     TEXT NOT NULL,
+	sequence        INTEGER NOT NULL CHECK (sequence >= 1),
+	conference      TEXT NOT NULL,
+	title           TEXT NOT NULL,
+	created         TEXT NOT NULL,
+	recipients      INTEGER NOT NULL,
+	records         INTEGER NOT NULL,
+	payload_blake2b TEXT NOT NULL,
+	payload_size    INTEGER NOT NULL,
+	envelope        BLOB NOT NULL,
+	path            TEXT,        -- where it was written, or opened to
+	recorded        TEXT NOT NULL,
+	PRIMARY KEY (bundle_id, direction)
+);
+CREATE UNIQUE INDEX bundles_issued_sequence ON bundles (issuer, sequence) WHERE direction = 'issued';
+
+CREATE TABLE records (
+	bundle_id TEXT NOT NULL,
+	seq       INTEGER NOT NULL,
+	kind      TEXT NOT NULL,
+	lang      TEXT NOT NULL,
+	title     TEXT NOT NULL,
+	body      TEXT NOT NULL,
+	PRIMARY KEY (bundle_id, seq)
+);

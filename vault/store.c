@@ -176,8 +176,7 @@ int store_open(struct store **out, const char *dir, struct err *e)
 		store_close(s);
 		return err_set(e, ERR_IO, "out of memory");
 	}
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW |
-		    SQLITE_OPEN_EXRESCODE;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW;
 	int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
 	free(path);
 	if (rc != SQLITE_OK) {

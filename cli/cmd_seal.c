@@ -1,0 +1,278 @@
+/*
+ * cmd_seal.c - "amana seal": the secretariat turns an outcome into a bundle.
+ *
+ *   seal OUTCOME.json -s KEY (--to NAME|age1...)... [-o OUT.amana] [--passphrase-fd N]
+ *   seal OUTCOME.json -s KEY --to-all [-o OUT.amana]
+ *
+ * The outcome is checked before anything else (and before a passphrase is asked); the
+ * issuer's next sequence number is taken in the vault transaction that also records the
+ * bundle, which is committed before the bundle appears under its name: the vault never
+ * forgets a bundle that exists, and a failed seal leaves nothing behind.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "keys/keyfile.h"
+#include "keys/keyring.h"
+#include "vault/clock.h"
+#include "vault/io.h"
+#include "vault/ledger.h"
+#include "vault/seal.h"
+#include "vault/store.h"
+
+struct progress {
+	bool on;
+	int last;
+};
+
+static void show_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	struct progress *p = ctx;
+	if (!p->on || total == 0)
+		return;
+	int pct = (int)(done * 100 / total);
+	if (pct == p->last)
+		return;
+	p->last = pct;
+	fprintf(stderr, "\ramana: sealing %3d%% (%llu of %llu MiB)", pct,
+		(unsigned long long)(done >> 20), (unsigned long long)(total >> 20));
+	if (done == total)
+		fputc('\n', stderr);
+}
+
+/* Adds name -> recipient unless that recipient is already in the list. */
+static int add_recipient(struct manifest_recipient **list, size_t *n, const char *name,
+			 const char *recipient, struct err *e)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*list)[i].recipient, recipient) == 0)
+			return 0;
+	struct manifest_recipient *nl = realloc(*list, (*n + 1) * sizeof **list);
+	if (!nl)
+		return err_set(e, ERR_IO, "out of memory");
+	*list = nl;
+	nl[*n].name = strdup(name);
+	nl[*n].recipient = strdup(recipient);
+	if (!nl[*n].name || !nl[*n].recipient)
+		return err_set(e, ERR_IO, "out of memory");
+	(*n)++;
+	return 0;
+}
+
+static void free_recipients(struct manifest_recipient *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free((char *)list[i].name);
+		free((char *)list[i].recipient);
+	}
+	free(list);
+}
+
+/* --to NAME, --to age1..., --to-all: the vault's directory gives names. */
+static int resolve_recipients(struct store *s, char **to, size_t nto, bool all,
+			      struct manifest_recipient **out, size_t *n, struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	if (all) {
+		struct keyring_recipient *list;
+		size_t k;
+		if (keyring_recipient_list(s, &list, &k, e) != 0)
+			return -1;
+		int rc = 0;
+		for (size_t i = 0; i < k && rc == 0; i++)
+			rc = add_recipient(out, n, list[i].name, list[i].recipient, e);
+		keyring_recipients_free(list, k);
+		if (rc == 0 && k == 0) {
+			err_set(e, ERR_USAGE, "--to-all: the recipients directory is empty");
+			rc = err_hint(e, "add member states with 'amana recipient add age1... --name NAME'");
+		}
+		if (rc != 0)
+			return -1;
+	}
+	for (size_t i = 0; i < nto; i++) {
+		char *r = NULL;
+		const char *name = to[i];
+		if (strncmp(to[i], "age1", 4) == 0) {
+			r = strdup(to[i]);
+		} else if (keyring_recipient_lookup(s, to[i], &r, e) != 0) {
+			return -1;
+		}
+		int rc = r ? add_recipient(out, n, name, r, e) : err_set(e, ERR_IO, "out of memory");
+		free(r);
+		if (rc != 0)
+			return -1;
+	}
+	if (*n == 0)
+		return cli_usage(e, "say who the bundle is for: --to NAME (repeatable) or --to-all");
+	return 0;
+}
+
+int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct option longs[] = {
+		{"to", required_argument, NULL, 't'},
+		{"to-all", no_argument, NULL, 'A'},
+		{"output", required_argument, NULL, 'o'},
+		{"issuer-name", required_argument, NULL, 'N'},
+		{"passphrase-fd", required_argument, NULL, 'F'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *key = NULL, *out = NULL, *issuer_name = NULL;
+	char **to = calloc((size_t)argc + 1, sizeof *to);
+	size_t nto = 0;
+	bool all = false;
+	int fd = -1, c, rc = -1;
+	struct outcome o = {0};
+	struct minisign_sec *sk = NULL;
+	struct manifest_recipient *recipients = NULL;
+	size_t nrecipients = 0;
+	struct sealed sealed = {0};
+	char *defout = NULL, *keyname = NULL;
+	bool in_tx = false;
+	struct store *s = NULL;
+
+	sealed.out.fd = -1;
+	if (!to)
+		return err_set(e, ERR_IO, "out of memory");
+	while ((c = cli_getopt(ctx, argc, argv, "s:t:o:", longs, e)) > 0) {
+		switch (c) {
+		case 's': key = optarg; break;
+		case 't': to[nto++] = optarg; break;
+		case 'A': all = true; break;
+		case 'o': out = optarg; break;
+		case 'N': issuer_name = optarg; break;
+		case 'F':
+			if (cli_parse_fd(optarg, &fd, e) != 0)
+				goto done;
+			break;
+		}
+	}
+	if (c < 0) {
+		rc = c;
+		goto done;
+	}
+	if (cli_nargs(argc, argv, 1, 1, "the outcome file (outcome.json)", e) != 0)
+		goto done;
+	if (!key) {
+		cli_usage(e, "-s KEY (the issuer's secret key) is required");
+		goto done;
+	}
+	io_no_core_dumps();
+
+	/* Everything that can be wrong with the input is found before a passphrase is asked. */
+	if (outcome_load(argv[optind], &o, e) != 0)
+		goto done;
+	if (!(s = cli_store(ctx, e)) || resolve_recipients(s, to, nto, all, &recipients, &nrecipients, e) != 0)
+		goto done;
+	struct keyfile_info info;
+	if (keyfile_describe(key, &info, e) != 0)
+		goto done;
+	keyname = info.name;
+	if (info.type != KEYFILE_SIGN_SECRET) {
+		err_set(e, ERR_KEY, "'%s' is not a signing secret key", key);
+		err_hint(e, "seal with the PREFIX.key that 'amana key new sign' wrote");
+		goto done;
+	}
+	if (keyfile_load_sign_secret(key, fd, &sk, e) != 0)
+		goto done;
+	char issuer[17];
+	minisign_key_id_hex(sk->key_id, issuer);
+	if (!issuer_name)
+		issuer_name = keyname && *keyname ? keyname : issuer;
+
+	/* The sequence number and the record of the bundle: one transaction. */
+	if (store_begin(s, e) != 0)
+		goto done;
+	in_tx = true;
+	struct seal_input in = {
+		.outcome = &o,
+		.sk = sk,
+		.issuer_name = issuer_name,
+		.recipients = recipients,
+		.nrecipients = nrecipients,
+		.created = clock_now(),
+	};
+	if (ledger_next_sequence(s, issuer, &in.sequence, e) != 0)
+		goto done;
+	randombytes_buf(in.bundle_id, sizeof in.bundle_id);
+	randombytes_buf(in.salt_seed, sizeof in.salt_seed);
+	if (!out) {
+		size_t n = 64;
+		if (!(defout = malloc(n))) {
+			err_set(e, ERR_IO, "out of memory");
+			goto done;
+		}
+		snprintf(defout, n, "outcome-%lld-%llu.amana", (long long)o.number,
+			 (unsigned long long)in.sequence);
+		out = defout;
+	}
+	if (io_exists(out)) {
+		err_set(e, ERR_IO, "'%s' already exists", out);
+		err_hint(e, "choose another name with -o, or move the existing file away");
+		goto done;
+	}
+	in.out_path = out;
+	struct progress prog = {ctx->verbosity >= 0 && !ctx->json && isatty(2), -1};
+	uint64_t total = 0;
+	for (size_t i = 0; i < o.nattachments; i++)
+		total += o.attachments[i].size;
+	prog.on = prog.on && total >= (64u << 20);
+	in.progress = show_progress;
+	in.progress_ctx = &prog;
+	int prc = seal_prepare(&in, &sealed, e);
+	sodium_memzero(in.salt_seed, sizeof in.salt_seed);
+	if (prc != 0 || seal_write(&sealed, NULL, 0, NULL, 0, e) != 0)
+		goto done;
+	if (ledger_record_issued(s, &sealed.env, sealed.envelope, out, e) != 0 || store_commit(s, e) != 0)
+		goto done;
+	in_tx = false;
+	if (seal_commit(&sealed, e) != 0) {
+		err_prefix(e, "bundle %s (sequence %llu) is recorded in the vault but could not be written",
+			   sealed.env.bundle_id, (unsigned long long)in.sequence);
+		goto done;
+	}
+	if (ctx->json) {
+		json_begin_object();
+		json_str("bundle", out);
+		json_str("bundle_id", sealed.env.bundle_id);
+		json_str("issuer", issuer);
+		json_int("sequence", (long long)in.sequence);
+		json_int("records", (long long)o.nrecords);
+		json_int("files", (long long)o.nattachments);
+		json_int("payload_size", (long long)sealed.env.payload_size);
+		json_begin_array("recipients");
+		for (size_t i = 0; i < nrecipients; i++) {
+			json_begin_object();
+			json_str("name", recipients[i].name);
+			json_str("recipient", recipients[i].recipient);
+			json_end_object();
+		}
+		json_end_array();
+		json_end_object();
+		json_done();
+	} else {
+		out_line("sealed %s", out_safe(0, out));
+		out_line("  bundle %s, sequence %llu, issuer %s", sealed.env.bundle_id,
+			 (unsigned long long)in.sequence, issuer);
+		out_line("  %zu records, %zu files, payload %llu bytes", o.nrecords, o.nattachments,
+			 (unsigned long long)sealed.env.payload_size);
+		for (size_t i = 0; i < nrecipients; i++)
+			out_line("  for %s", out_safe(0, recipients[i].name));
+	}
+	rc = 0;
+done:
+	if (in_tx)
+		store_rollback(s);
+	sealed_free(&sealed);
+	minisign_sec_free(sk);
+	outcome_free(&o);
+	free_recipients(recipients, nrecipients);
+	free(defout);
+	free(keyname);
+	free(to);
+	return rc;
+}

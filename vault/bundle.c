@@ -1,0 +1,375 @@
+/*
+ * bundle.c - tar writing and strict tar reading on libarchive, for the .amana container and
+ * the payload's inner tar. See bundle.h.
+ */
+#include "vault/bundle.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <langinfo.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vault/text.h"
+
+#define READ_BLOCK 65536
+
+/* ---- writing ---------------------------------------------------------------------------- */
+
+struct tar_writer {
+	struct archive *a;
+	struct archive_entry *entry;
+	tar_write_fn write;
+	void *ctx;
+	int64_t mtime;
+	bool utf8; /* the locale's character set is UTF-8 */
+	struct err cb_err; /* what the write callback reported */
+	bool cb_failed;
+};
+
+static la_ssize_t write_cb(struct archive *a, void *data, const void *buf, size_t len)
+{
+	struct tar_writer *w = data;
+	(void)a;
+	if (w->write(w->ctx, buf, len, &w->cb_err) != 0) {
+		w->cb_failed = true;
+		return -1;
+	}
+	return (la_ssize_t)len;
+}
+
+/* Reports a libarchive failure, preferring what our own callback said. */
+static int writer_fail(struct tar_writer *w, const char *what, struct err *e)
+{
+	if (w->cb_failed) {
+		err_copy(e, &w->cb_err);
+		return -1;
+	}
+	return err_set(e, ERR_IO, "%s: %s", what, archive_error_string(w->a) ? archive_error_string(w->a) : "libarchive failed");
+}
+
+int tar_writer_open(struct tar_writer **out, tar_write_fn write, void *ctx, int64_t mtime,
+		    struct err *e)
+{
+	struct tar_writer *w = calloc(1, sizeof *w);
+	*out = NULL;
+	if (!w || !(w->a = archive_write_new()) || !(w->entry = archive_entry_new())) {
+		tar_writer_abort(w);
+		return err_set(e, ERR_IO, "out of memory");
+	}
+	w->write = write;
+	w->ctx = ctx;
+	w->mtime = mtime;
+	/* libarchive turns names into pax "path" records through the locale's character set.
+	 * Under a UTF-8 locale (cli/main.c asks for C.UTF-8) names pass unchanged and stock tar
+	 * reads them quietly; elsewhere they are written as raw bytes with hdrcharset=BINARY,
+	 * which round-trips too (GNU tar names the keyword it does not know, then goes on). */
+	const char *cs = nl_langinfo(CODESET);
+	w->utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+	/* pax_restricted: plain ustar headers unless a name or size needs a pax record; no
+	 * blocking, so the archive ends right after its two zero blocks. */
+	if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_per_block(w->a, 0) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
+	    (!w->utf8 && archive_write_set_options(w->a, "hdrcharset=BINARY") != ARCHIVE_OK) ||
+	    archive_write_open(w->a, w, NULL, write_cb, NULL) != ARCHIVE_OK) {
+		int rc = writer_fail(w, "cannot start the tar", e);
+		tar_writer_abort(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+int tar_writer_entry(struct tar_writer *w, const char *name, uint64_t size, struct err *e)
+{
+	struct archive_entry *en = w->entry;
+	archive_entry_clear(en);
+	if (w->utf8)
+		archive_entry_set_pathname_utf8(en, name);
+	else
+		archive_entry_copy_pathname(en, name);
+	archive_entry_set_filetype(en, AE_IFREG);
+	archive_entry_set_perm(en, 0644);
+	archive_entry_set_size(en, (la_int64_t)size);
+	archive_entry_set_mtime(en, (time_t)w->mtime, 0);
+	archive_entry_set_uid(en, 0);
+	archive_entry_set_gid(en, 0);
+	if (archive_write_header(w->a, en) != ARCHIVE_OK)
+		return writer_fail(w, "cannot write a tar header", e);
+	return 0;
+}
+
+int tar_writer_data(struct tar_writer *w, const void *buf, size_t len, struct err *e)
+{
+	const unsigned char *p = buf;
+	while (len > 0) {
+		la_ssize_t n = archive_write_data(w->a, p, len);
+		if (n <= 0)
+			return writer_fail(w, "cannot write tar data", e);
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int tar_writer_file(struct tar_writer *w, const char *name, const void *buf, size_t len,
+		    struct err *e)
+{
+	if (tar_writer_entry(w, name, len, e) != 0 || tar_writer_data(w, buf, len, e) != 0)
+		return -1;
+	return 0;
+}
+
+int tar_writer_close(struct tar_writer *w, struct err *e)
+{
+	int rc = 0;
+	if (archive_write_close(w->a) != ARCHIVE_OK)
+		rc = writer_fail(w, "cannot finish the tar", e);
+	if (rc != 0)
+		archive_write_fail(w->a);
+	archive_write_free(w->a);
+	archive_entry_free(w->entry);
+	free(w);
+	return rc;
+}
+
+int tar_writer_detach(struct tar_writer *w, struct err *e)
+{
+	int rc = 0;
+	if (archive_write_finish_entry(w->a) != ARCHIVE_OK)
+		rc = writer_fail(w, "cannot finish a tar entry", e);
+	tar_writer_abort(w);
+	return rc;
+}
+
+void tar_writer_abort(struct tar_writer *w)
+{
+	if (!w)
+		return;
+	if (w->a) {
+		archive_write_fail(w->a);
+		archive_write_free(w->a);
+	}
+	archive_entry_free(w->entry);
+	free(w);
+}
+
+/* ---- reading ---------------------------------------------------------------------------- */
+
+struct tar_reader {
+	struct archive *a;
+	const char *what;
+	tar_read_fn read;
+	void *ctx;
+	unsigned char *buf;
+	struct err cb_err;
+	bool cb_failed;
+	char *name;	   /* of the current member */
+	uint64_t size;	   /* of the current member */
+	uint64_t done;	   /* bytes of it read so far */
+	unsigned members;  /* how many headers were read */
+};
+
+static la_ssize_t read_cb(struct archive *a, void *data, const void **buf)
+{
+	struct tar_reader *r = data;
+	size_t got = 0;
+	(void)a;
+	if (r->read(r->ctx, r->buf, READ_BLOCK, &got, &r->cb_err) != 0) {
+		r->cb_failed = true;
+		return -1;
+	}
+	*buf = r->buf;
+	return (la_ssize_t)got;
+}
+
+static int reader_fail(struct tar_reader *r, const char *what, struct err *e)
+{
+	if (r->cb_failed) {
+		err_copy(e, &r->cb_err);
+		return -1;
+	}
+	const char *why = archive_error_string(r->a);
+	return err_set(e, ERR_FORMAT, "%s is damaged: %s%s%s", r->what, what, why ? ": " : "",
+		       why ? why : "");
+}
+
+static int reader_setup(struct tar_reader **out, const char *what, struct err *e)
+{
+	struct tar_reader *r = calloc(1, sizeof *r);
+	*out = NULL;
+	if (!r || !(r->a = archive_read_new())) {
+		free(r);
+		return err_set(e, ERR_IO, "out of memory");
+	}
+	r->what = what;
+	/* Tar only, uncompressed only: anything else is not a bundle. */
+	archive_read_support_format_tar(r->a);
+	archive_read_support_filter_none(r->a);
+	*out = r;
+	return 0;
+}
+
+int tar_reader_open_fd(struct tar_reader **out, int fd, const char *what, struct err *e)
+{
+	struct tar_reader *r;
+	if (reader_setup(&r, what, e) != 0)
+		return -1;
+	if (archive_read_open_fd(r->a, fd, READ_BLOCK) != ARCHIVE_OK) {
+		int rc = reader_fail(r, "cannot start reading", e);
+		tar_reader_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+int tar_reader_open_cb(struct tar_reader **out, tar_read_fn read, void *ctx, const char *what,
+		       struct err *e)
+{
+	struct tar_reader *r;
+	if (reader_setup(&r, what, e) != 0)
+		return -1;
+	r->read = read;
+	r->ctx = ctx;
+	if (!(r->buf = malloc(READ_BLOCK))) {
+		tar_reader_free(r);
+		return err_set(e, ERR_IO, "out of memory");
+	}
+	if (archive_read_open(r->a, r, NULL, read_cb, NULL) != ARCHIVE_OK) {
+		int rc = reader_fail(r, "cannot start reading", e);
+		tar_reader_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+void tar_reader_free(struct tar_reader *r)
+{
+	if (!r)
+		return;
+	archive_read_free(r->a);
+	free(r->buf);
+	free(r->name);
+	free(r);
+}
+
+int tar_reader_next(struct tar_reader *r, const char **name, uint64_t *size, bool *end,
+		    struct err *e)
+{
+	struct archive_entry *en;
+	*end = false;
+	free(r->name);
+	r->name = NULL;
+	int rc = archive_read_next_header(r->a, &en);
+	if (rc == ARCHIVE_EOF) {
+		if (r->members == 0)
+			return err_set(e, ERR_FORMAT, "%s is empty", r->what);
+		*end = true;
+		return 0;
+	}
+	if (rc != ARCHIVE_OK)
+		return reader_fail(r, r->members ? "a member header is unreadable" : "not a tar archive", e);
+	r->members++;
+	if ((archive_format(r->a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_TAR)
+		return err_set(e, ERR_FORMAT, "%s is not a tar archive", r->what);
+	const char *n = archive_entry_pathname_utf8(en);
+	if (!n)
+		n = archive_entry_pathname(en);
+	if (!n || !(r->name = strdup(n)))
+		return err_set(e, ERR_FORMAT, "%s has a member without a readable name", r->what);
+	char *shown = text_display(r->name, strlen(r->name));
+	int bad = 0;
+	if (archive_entry_hardlink(en) || archive_entry_symlink(en) ||
+	    archive_entry_filetype(en) != AE_IFREG)
+		bad = err_set(e, ERR_FORMAT, "%s: member '%s' is not a regular file (links, devices and folders are refused)",
+			      r->what, shown ? shown : "?");
+	else if (archive_entry_sparse_count(en) > 0)
+		bad = err_set(e, ERR_FORMAT, "%s: member '%s' is sparse", r->what, shown ? shown : "?");
+	else if (!archive_entry_size_is_set(en) || archive_entry_size(en) < 0)
+		bad = err_set(e, ERR_FORMAT, "%s: member '%s' has no size", r->what, shown ? shown : "?");
+	free(shown);
+	if (bad)
+		return -1;
+	r->size = (uint64_t)archive_entry_size(en);
+	r->done = 0;
+	*name = r->name;
+	*size = r->size;
+	return 0;
+}
+
+int tar_reader_expect(struct tar_reader *r, const char *want, uint64_t max, uint64_t *size,
+		      struct err *e)
+{
+	const char *name;
+	bool end;
+	if (tar_reader_next(r, &name, size, &end, e) != 0)
+		return -1;
+	if (end)
+		return err_set(e, ERR_FORMAT, "%s ends where '%s' was expected", r->what, want);
+	if (strcmp(name, want) != 0) {
+		char *shown = text_display(name, strlen(name));
+		err_set(e, ERR_FORMAT, "%s: unexpected member '%s' where '%s' was expected", r->what,
+			shown ? shown : "?", want);
+		free(shown);
+		return -1;
+	}
+	if (*size > max)
+		return err_set(e, ERR_FORMAT, "%s: member '%s' declares %llu bytes, more than the %llu allowed",
+			       r->what, want, (unsigned long long)*size, (unsigned long long)max);
+	return 0;
+}
+
+int tar_reader_data(struct tar_reader *r, void *buf, size_t cap, size_t *got, struct err *e)
+{
+	*got = 0;
+	if (r->done >= r->size)
+		return 0;
+	la_ssize_t n = archive_read_data(r->a, buf, cap);
+	if (n < 0)
+		return reader_fail(r, "a member is cut short", e);
+	if (n == 0)
+		return err_set(e, ERR_FORMAT, "%s is truncated: member '%s' ends early", r->what, r->name);
+	r->done += (uint64_t)n;
+	*got = (size_t)n;
+	return 0;
+}
+
+int tar_reader_slurp(struct tar_reader *r, uint64_t size, char **out, struct err *e)
+{
+	char *buf = malloc(size + 1);
+	size_t off = 0;
+	*out = NULL;
+	if (!buf)
+		return err_set(e, ERR_IO, "out of memory");
+	while (off < size) {
+		size_t got;
+		if (tar_reader_data(r, buf + off, size - off, &got, e) != 0) {
+			free(buf);
+			return -1;
+		}
+		off += got;
+	}
+	buf[size] = '\0';
+	*out = buf;
+	return 0;
+}
+
+int tar_reader_expect_end(struct tar_reader *r, struct err *e)
+{
+	const char *name;
+	uint64_t size;
+	bool end;
+	if (tar_reader_next(r, &name, &size, &end, e) != 0)
+		return -1;
+	if (!end) {
+		char *shown = text_display(name, strlen(name));
+		err_set(e, ERR_FORMAT, "%s: unexpected member '%s' after the last one", r->what,
+			shown ? shown : "?");
+		free(shown);
+		return -1;
+	}
+	return 0;
+}

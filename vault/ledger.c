@@ -1,0 +1,166 @@
+/*
+ * ledger.c - issued and received bundles in the vault database. See ledger.h.
+ */
+#include "vault/ledger.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vault/clock.h"
+#include "vault/manifest.h"
+#include "vault/store.h"
+
+int ledger_next_sequence(struct store *s, const char *issuer, uint64_t *seq, struct err *e)
+{
+	sqlite3_stmt *st = store_prepare(s, "INSERT INTO issuer_sequence (issuer, last) VALUES (?1, 1) "
+					    "ON CONFLICT (issuer) DO UPDATE SET last = last + 1", e);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "cannot take a sequence number", e);
+	st = store_prepare(s, "SELECT last FROM issuer_sequence WHERE issuer = ?1", e);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : store_fail(s, "cannot take a sequence number", e);
+}
+
+static int insert_bundle(struct store *s, const char *direction, const struct envelope *env,
+			 const char *envelope, const char *path, struct err *e)
+{
+	sqlite3_stmt *st = store_prepare(s,
+		"INSERT INTO bundles (bundle_id, direction, issuer, issuer_name, sequence, conference, title, "
+		"created, recipients, records, payload_blake2b, payload_size, envelope, path, recorded) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+		"ON CONFLICT (bundle_id, direction) DO UPDATE SET sequence = excluded.sequence, "
+		"envelope = excluded.envelope, path = excluded.path, recorded = excluded.recorded, "
+		"payload_blake2b = excluded.payload_blake2b, payload_size = excluded.payload_size", e);
+	if (!st)
+		return -1;
+	char now[CLOCK_RFC3339_LEN + 1];
+	clock_rfc3339(clock_now(), now, sizeof now);
+	sqlite3_bind_text(st, 1, env->bundle_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, direction, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, env->issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, env->issuer_name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)env->sequence);
+	sqlite3_bind_text(st, 6, env->conference, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, env->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, env->created, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)env->recipients);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)env->records_count);
+	sqlite3_bind_text(st, 11, env->payload_blake2b, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 12, (sqlite3_int64)env->payload_size);
+	sqlite3_bind_blob(st, 13, envelope, (int)strlen(envelope), SQLITE_STATIC);
+	if (path)
+		sqlite3_bind_text(st, 14, path, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 14);
+	sqlite3_bind_text(st, 15, now, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "cannot record the bundle in the vault", e);
+	return 0;
+}
+
+int ledger_record_issued(struct store *s, const struct envelope *env, const char *envelope,
+			 const char *path, struct err *e)
+{
+	return insert_bundle(s, "issued", env, envelope, path, e);
+}
+
+int ledger_check_received(struct store *s, const struct envelope *env, const char *envelope,
+			  struct err *e)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT sequence, envelope FROM bundles "
+					    "WHERE bundle_id = ?1 AND direction = 'received'", e);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, env->bundle_id, -1, SQLITE_STATIC);
+	int rc = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		uint64_t seen = (uint64_t)sqlite3_column_int64(st, 0);
+		const void *old = sqlite3_column_blob(st, 1);
+		size_t oldlen = (size_t)sqlite3_column_bytes(st, 1);
+		if (seen > env->sequence) {
+			rc = err_set(e, ERR_VERIFY, "bundle %s was accepted before with sequence %llu; this copy has the older sequence %llu (a rollback)",
+				     env->bundle_id, (unsigned long long)seen, (unsigned long long)env->sequence);
+		} else if (seen == env->sequence &&
+			   (oldlen != strlen(envelope) || memcmp(old, envelope, oldlen) != 0)) {
+			rc = err_set(e, ERR_VERIFY, "bundle %s, sequence %llu, was accepted before with a different envelope",
+				     env->bundle_id, (unsigned long long)seen);
+			err_hint(e, "two different bundles under one id and sequence: report it to the issuer and to your auditors");
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int ledger_record_received(struct store *s, const struct envelope *env, const char *envelope,
+			   const char *path, struct manifest *m, struct err *e)
+{
+	if (store_begin(s, e) != 0)
+		return -1;
+	if (ledger_check_received(s, env, envelope, e) != 0 ||
+	    insert_bundle(s, "received", env, envelope, path, e) != 0)
+		goto fail;
+	if (m) {
+		sqlite3_stmt *del = store_prepare(s, "DELETE FROM records WHERE bundle_id = ?1", e);
+		if (!del)
+			goto fail;
+		sqlite3_bind_text(del, 1, env->bundle_id, -1, SQLITE_STATIC);
+		int drc = sqlite3_step(del);
+		sqlite3_finalize(del);
+		if (drc != SQLITE_DONE) {
+			store_fail(s, "cannot record the bundle's records", e);
+			goto fail;
+		}
+		sqlite3_stmt *ins = store_prepare(s, "INSERT INTO records (bundle_id, seq, kind, lang, title, body) "
+						     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", e);
+		sqlite3_stmt *rd;
+		if (!ins)
+			goto fail;
+		if (sqlite3_prepare_v2(manifest_db(m), "SELECT seq, kind, lang, title, body FROM records ORDER BY seq",
+				       -1, &rd, NULL) != SQLITE_OK) {
+			sqlite3_finalize(ins);
+			err_set(e, ERR_FORMAT, "the manifest's records cannot be read");
+			goto fail;
+		}
+		int rc;
+		while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
+			sqlite3_bind_text(ins, 1, env->bundle_id, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(ins, 2, sqlite3_column_int64(rd, 0));
+			for (int c = 1; c <= 4; c++)
+				sqlite3_bind_text(ins, c + 2, (const char *)sqlite3_column_text(rd, c),
+						  sqlite3_column_bytes(rd, c), SQLITE_TRANSIENT);
+			if (sqlite3_step(ins) != SQLITE_DONE) {
+				sqlite3_finalize(ins);
+				sqlite3_finalize(rd);
+				store_fail(s, "cannot record the bundle's records", e);
+				goto fail;
+			}
+			sqlite3_reset(ins);
+		}
+		sqlite3_finalize(ins);
+		sqlite3_finalize(rd);
+		if (rc != SQLITE_DONE) {
+			err_set(e, ERR_FORMAT, "the manifest's records cannot be read");
+			goto fail;
+		}
+	}
+	if (store_commit(s, e) != 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(s);
+	return -1;
+}

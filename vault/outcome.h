@@ -1,0 +1,82 @@
+/*
+ * outcome.h - outcome.json, the secretariat's input: the conference, its participants, its
+ * records and the attachments, checked strictly before anything is sealed.
+ *
+ * Parsed with SQLite's JSON functions (json_tree, one pass in document order). Strict: an
+ * unknown or duplicated key, a missing required field, a wrong type, text that is not UTF-8
+ * or holds a NUL, an attachment path that is absolute, uses "..", leaves the outcome's
+ * folder, is missing or is listed twice: each is ERR_FORMAT with the JSON path of the
+ * offending value ("records[2].body") and what is wrong. Text is kept byte for byte.
+ * docs/format.md ("outcome.json") is the normative description; the limits are below.
+ */
+#ifndef AMANA_OUTCOME_H
+#define AMANA_OUTCOME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vault/err.h"
+
+#define OUTCOME_FILE_MAX (256u << 20)   /* outcome.json itself */
+#define OUTCOME_RECORDS_MAX 1000000     /* records in one outcome */
+#define OUTCOME_PARTICIPANTS_MAX 10000
+#define OUTCOME_ATTACHMENTS_MAX 100000
+#define OUTCOME_TEXT_MAX (1u << 20)     /* a record's body, bytes */
+#define OUTCOME_LINE_MAX 4096           /* titles, names, captions, other one-line fields */
+#define OUTCOME_PATH_MAX 1024           /* an attachment path, bytes */
+#define OUTCOME_COMPONENT_MAX 255       /* one component of it */
+
+struct outcome_participant {
+	char *name;
+	char *kind;
+};
+
+struct outcome_record {
+	char *kind;
+	char *lang;
+	char *title;
+	char *body;
+	size_t body_len;
+};
+
+struct outcome_attachment {
+	char *path;	   /* as written in outcome.json: relative, '/'-separated, checked */
+	char *source;	   /* where to read it: the outcome's folder joined with path */
+	char *caption;
+	uint64_t record;   /* the record it belongs to (1-based), 0 for none */
+	uint64_t size;	   /* at load time; re-checked while reading */
+	const char *media_type;
+};
+
+struct outcome {
+	char *series, *title, *venue, *held_from, *held_to, *organizer;
+	int64_t number;
+	struct outcome_participant *participants;
+	size_t nparticipants;
+	struct outcome_record *records;
+	size_t nrecords;
+	struct outcome_attachment *attachments; /* sorted by path (byte order) */
+	size_t nattachments;
+};
+
+/* Reads and checks path, including the attachments (they must exist, be regular files and
+ * stay inside the outcome's folder). out is freed with outcome_free, also after a failure. */
+int outcome_load(const char *path, struct outcome *out, struct err *e);
+
+/* Checks json[0..len). With basedir NULL the attachments' files are not looked at (their
+ * paths still are); for tests and fuzzing. */
+int outcome_parse(const char *json, size_t len, const char *basedir, struct outcome *out,
+		  struct err *e);
+
+void outcome_free(struct outcome *o);
+
+/* The media type amana records for a file name, from its extension ("application/pdf");
+ * "application/octet-stream" when unknown. */
+const char *outcome_media_type(const char *path);
+
+/* Checks an archive-relative path: UTF-8, no control characters, not absolute, no empty, "."
+ * or ".." component, no backslash, within the length limits. NULL when fine, else why. */
+const char *outcome_path_problem(const char *path);
+
+#endif

@@ -1,0 +1,585 @@
+/*
+ * seal.c - the sealing pipeline. See seal.h for the steps and why they come in that order.
+ */
+#include "vault/seal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vault/age_chunked.h"
+#include "vault/bundle.h"
+#include "vault/clock.h"
+#include "vault/merkle.h"
+#include "vault/record.h"
+#include "vault/text.h"
+
+#define READ_BUF (1u << 20)
+#define MANIFEST_SIG_UNTRUSTED "amana manifest signature"
+#define ENVELOPE_SIG_UNTRUSTED "amana envelope signature"
+
+static uint64_t round512(uint64_t n)
+{
+	return (n + 511) & ~(uint64_t)511;
+}
+
+/* ---- the spool: payload.age written chunk by chunk, in any order ------------------------ */
+
+struct spool {
+	struct age_chunked *age;
+	int fd;
+	uint64_t start;	      /* plaintext offset where the attachments' part begins */
+	bool has_boundary;    /* start is inside a chunk, which both parts share */
+	uint64_t boundary_index;
+	unsigned char *boundary; /* that chunk's plaintext */
+	unsigned char *cur;	 /* the chunk being filled */
+	uint64_t cur_index;
+	size_t cur_len;
+	bool cur_open;
+	unsigned char *ct;	 /* one sealed chunk */
+	uint64_t pos;		 /* the next plaintext offset */
+	uint64_t total;		 /* plaintext size, once known */
+};
+
+static int spool_put(struct spool *sp, uint64_t index, bool last, const unsigned char *pt,
+		     size_t len, struct err *e)
+{
+	age_chunked_seal(sp->age, index, last, pt, len, sp->ct);
+	off_t at = (off_t)age_chunked_offset(sp->age, index);
+	size_t n = len + 16, done = 0;
+	while (done < n) {
+		ssize_t w = pwrite(sp->fd, sp->ct + done, n - done, at + (off_t)done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return err_errno(e, ERR_IO, "cannot write the payload");
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+/* Where the attachments' part goes: its chunks are sealed as soon as the next one begins. */
+static int spool_tail_write(void *ctx, const void *buf, size_t len, struct err *e)
+{
+	struct spool *sp = ctx;
+	const unsigned char *p = buf;
+	while (len > 0) {
+		uint64_t idx = sp->pos / AGE_CHUNK;
+		size_t off = (size_t)(sp->pos % AGE_CHUNK);
+		size_t n = AGE_CHUNK - off < len ? AGE_CHUNK - off : len;
+		if (sp->has_boundary && idx == sp->boundary_index) {
+			memcpy(sp->boundary + off, p, n);
+		} else {
+			if (sp->cur_open && idx != sp->cur_index) {
+				if (spool_put(sp, sp->cur_index, false, sp->cur, AGE_CHUNK, e) != 0)
+					return -1;
+				sp->cur_open = false;
+			}
+			if (!sp->cur_open) {
+				sp->cur_open = true;
+				sp->cur_index = idx;
+			}
+			memcpy(sp->cur + off, p, n);
+			sp->cur_len = off + n;
+		}
+		sp->pos += n;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Where the beginning goes (manifest and signature), once the tail is done. */
+static int spool_head_write(void *ctx, const void *buf, size_t len, struct err *e)
+{
+	struct spool *sp = ctx;
+	const unsigned char *p = buf;
+	while (len > 0) {
+		uint64_t idx = sp->pos / AGE_CHUNK;
+		size_t off = (size_t)(sp->pos % AGE_CHUNK);
+		size_t n = AGE_CHUNK - off < len ? AGE_CHUNK - off : len;
+		if (sp->pos + n > sp->start)
+			return err_set(e, ERR_INTERNAL, "the manifest outgrew its place in the payload (this is a bug)");
+		if (sp->has_boundary && idx == sp->boundary_index) {
+			memcpy(sp->boundary + off, p, n);
+		} else {
+			memcpy(sp->cur + off, p, n);
+			/* A chunk wholly before the tail is never the last one. */
+			if (off + n == AGE_CHUNK && spool_put(sp, idx, false, sp->cur, AGE_CHUNK, e) != 0)
+				return -1;
+		}
+		sp->pos += n;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* ---- steps ------------------------------------------------------------------------------ */
+
+static void to_hex(char *out, const uint8_t *in, size_t n)
+{
+	sodium_bin2hex(out, n * 2 + 1, in, n);
+}
+
+/* Signs the manifest file at path: a prehashed minisign signature whose trusted comment names
+ * the bundle and sequence. Returns the signature file's text (malloc'd). */
+static char *sign_manifest(const struct seal_input *in, const char *path, const char *bundle_hex,
+			   struct err *e)
+{
+	uint8_t hash[MINISIGN_HASH_BYTES];
+	char tc[128];
+	struct minisign_sig sig;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err_errno(e, ERR_IO, "cannot read the manifest");
+		return NULL;
+	}
+	int rc = minisign_hash_fd(fd, hash, e);
+	close(fd);
+	if (rc != 0)
+		return NULL;
+	snprintf(tc, sizeof tc, "%s %s %llu", MANIFEST_FORMAT, bundle_hex,
+		 (unsigned long long)in->sequence);
+	if (minisign_sign(in->sk, MINISIGN_PREHASHED, hash, NULL, 0, tc, MANIFEST_SIG_UNTRUSTED, &sig, e) != 0)
+		return NULL;
+	char *text = minisign_sig_encode(&sig);
+	minisign_sig_clear(&sig);
+	if (!text)
+		err_set(e, ERR_IO, "out of memory");
+	return text;
+}
+
+static int file_size(const char *path, uint64_t *size, struct err *e)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return err_errno(e, ERR_IO, "cannot stat '%s'", path);
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* Streams the attachments into the tail of the inner tar, hashing each as it goes. */
+static int write_attachments(const struct seal_input *in, struct spool *sp, uint8_t (*digests)[64],
+			     struct err *e)
+{
+	const struct outcome *o = in->outcome;
+	struct tar_writer *w = NULL;
+	unsigned char *buf = malloc(READ_BUF);
+	uint64_t total = 0, done = 0;
+	int rc = -1, fd = -1;
+	char *name = NULL;
+	for (size_t i = 0; i < o->nattachments; i++)
+		total += o->attachments[i].size;
+	if (!buf) {
+		err_set(e, ERR_IO, "out of memory");
+		goto out;
+	}
+	if (tar_writer_open(&w, spool_tail_write, sp, in->created, e) != 0)
+		goto out;
+	for (size_t i = 0; i < o->nattachments; i++) {
+		const struct outcome_attachment *a = &o->attachments[i];
+		char *shown = text_display(a->path, strlen(a->path));
+		struct stat st;
+		crypto_generichash_state h;
+		fd = open(a->source, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) != 0) {
+			err_errno(e, ERR_IO, "cannot read attachment '%s'", shown ? shown : "?");
+			free(shown);
+			goto out;
+		}
+		if ((uint64_t)st.st_size != a->size) {
+			err_set(e, ERR_IO, "attachment '%s' changed size while sealing", shown ? shown : "?");
+			free(shown);
+			goto out;
+		}
+		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+		free(name);
+		size_t nl = strlen(a->path) + 7;
+		if (!(name = malloc(nl))) {
+			free(shown);
+			err_set(e, ERR_IO, "out of memory");
+			goto out;
+		}
+		snprintf(name, nl, "files/%s", a->path);
+		if (tar_writer_entry(w, name, a->size, e) != 0) {
+			free(shown);
+			goto out;
+		}
+		crypto_generichash_init(&h, NULL, 0, 64);
+		uint64_t left = a->size;
+		for (;;) {
+			size_t want = left < READ_BUF ? (size_t)left : READ_BUF, got;
+			if (left == 0)
+				want = 1; /* one more read: the file must end where it said */
+			if (io_read_full(fd, buf, want, &got, e) != 0) {
+				err_prefix(e, "cannot read attachment '%s'", shown ? shown : "?");
+				free(shown);
+				goto out;
+			}
+			if (left == 0 && got == 0)
+				break;
+			if (got < want || left == 0) {
+				err_set(e, ERR_IO, "attachment '%s' changed size while sealing", shown ? shown : "?");
+				free(shown);
+				goto out;
+			}
+			crypto_generichash_update(&h, buf, got);
+			if (tar_writer_data(w, buf, got, e) != 0) {
+				free(shown);
+				goto out;
+			}
+			left -= got;
+			done += got;
+			if (in->progress)
+				in->progress(in->progress_ctx, done, total);
+		}
+		crypto_generichash_final(&h, digests[i], 64);
+		free(shown);
+		close(fd);
+		fd = -1;
+	}
+	rc = tar_writer_close(w, e);
+	w = NULL;
+out:
+	if (fd >= 0)
+		close(fd);
+	tar_writer_abort(w);
+	free(name);
+	free(buf);
+	return rc;
+}
+
+/* Streams a file into a tar entry of the head. */
+static int tar_copy_file(struct tar_writer *w, const char *name, const char *path, uint64_t size,
+			 struct err *e)
+{
+	unsigned char buf[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_errno(e, ERR_IO, "cannot read '%s'", path);
+	int rc = tar_writer_entry(w, name, size, e);
+	uint64_t left = size;
+	while (rc == 0 && left > 0) {
+		size_t got;
+		size_t want = left < sizeof buf ? (size_t)left : sizeof buf;
+		rc = io_read_full(fd, buf, want, &got, e);
+		if (rc == 0 && got != want)
+			rc = err_set(e, ERR_INTERNAL, "'%s' shrank while being copied", path);
+		if (rc == 0)
+			rc = tar_writer_data(w, buf, got, e);
+		left -= got;
+	}
+	close(fd);
+	return rc;
+}
+
+/* BLAKE2b-512 and size of the finished spool. */
+static int hash_spool(int fd, uint64_t size, uint8_t out[64], struct err *e)
+{
+	unsigned char *buf = malloc(READ_BUF);
+	crypto_generichash_state h;
+	if (!buf)
+		return err_set(e, ERR_IO, "out of memory");
+	crypto_generichash_init(&h, NULL, 0, 64);
+	uint64_t off = 0;
+	while (off < size) {
+		size_t want = size - off < READ_BUF ? (size_t)(size - off) : READ_BUF;
+		ssize_t n = pread(fd, buf, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(buf);
+			return err_errno(e, ERR_IO, "cannot read the payload back");
+		}
+		crypto_generichash_update(&h, buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	free(buf);
+	crypto_generichash_final(&h, out, 64);
+	return 0;
+}
+
+int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e)
+{
+	const struct outcome *o = in->outcome;
+	struct spool sp = {0};
+	struct age_recipients *ar = NULL;
+	uint8_t (*salts)[32] = NULL, (*leaves)[32] = NULL, (*digests)[64] = NULL;
+	char *placeholder = NULL, *manifest = NULL, *msig = NULL;
+	struct manifest_meta meta;
+	int rc = -1;
+
+	memset(s, 0, sizeof *s);
+	s->out.fd = -1;
+	s->created = in->created;
+	sp.fd = -1;
+	if (!(s->out_path = strdup(in->out_path)))
+		return err_set(e, ERR_IO, "out of memory");
+	if (o->nrecords == 0)
+		return err_set(e, ERR_INTERNAL, "an outcome without records reached seal");
+	if (io_tmpdir_beside(in->out_path, &s->workdir, e) != 0)
+		return -1;
+	placeholder = io_join(s->workdir, "manifest.placeholder");
+	manifest = io_join(s->workdir, "manifest.sqlite");
+	s->spool = io_join(s->workdir, "payload.age");
+	salts = malloc(o->nrecords * sizeof *salts);
+	leaves = malloc(o->nrecords * sizeof *leaves);
+	digests = calloc(o->nattachments ? o->nattachments : 1, sizeof *digests);
+	sp.boundary = malloc(AGE_CHUNK);
+	sp.cur = malloc(AGE_CHUNK);
+	sp.ct = malloc(AGE_CHUNK_CT);
+	if (!placeholder || !manifest || !s->spool || !salts || !leaves || !digests || !sp.boundary ||
+	    !sp.cur || !sp.ct) {
+		err_set(e, ERR_IO, "out of memory");
+		goto done;
+	}
+
+	/* 1. Records: salts, leaves, root. */
+	memset(&meta, 0, sizeof meta);
+	to_hex(meta.bundle_id, in->bundle_id, 16);
+	minisign_key_id_hex(in->sk->key_id, meta.issuer);
+	meta.issuer_name = in->issuer_name;
+	clock_rfc3339(in->created, meta.created, sizeof meta.created);
+	meta.sequence = in->sequence;
+	meta.records_count = o->nrecords;
+	struct merkle_tree tree;
+	merkle_tree_init(&tree);
+	for (size_t i = 0; i < o->nrecords; i++) {
+		const struct outcome_record *r = &o->records[i];
+		struct record_fields f = {i + 1, r->kind, r->lang, r->title, r->body, r->body_len};
+		record_salt(in->salt_seed, i + 1, salts[i]);
+		record_leaf(in->bundle_id, &f, salts[i], leaves[i]);
+		if (merkle_tree_append(&tree, leaves[i], e) != 0)
+			goto done;
+	}
+	uint8_t root[32];
+	merkle_tree_root(&tree, root);
+	to_hex(meta.records_root, root, 32);
+
+	/* 2. The placeholder manifest fixes where the tail starts. */
+	uint64_t msize = 0, msize2 = 0;
+	if (manifest_build(placeholder, o, &meta, (const uint8_t(*)[32])salts,
+			   (const uint8_t(*)[32])leaves, NULL, in->recipients, in->nrecipients, e) != 0 ||
+	    file_size(placeholder, &msize, e) != 0 || !(msig = sign_manifest(in, placeholder, meta.bundle_id, e)))
+		goto done;
+	size_t sigsize = strlen(msig);
+	free(msig);
+	msig = NULL;
+	sp.start = 512 + round512(msize) + 512 + round512(sigsize);
+	sp.has_boundary = sp.start % AGE_CHUNK != 0;
+	sp.boundary_index = sp.start / AGE_CHUNK;
+
+	/* 3. The attachments, once each, into the tail. */
+	if (age_recipients_new(&ar, e) != 0)
+		goto done;
+	for (size_t i = 0; i < in->nrecipients; i++)
+		if (age_recipients_add(ar, in->recipients[i].recipient, e) != 0)
+			goto done;
+	if (age_chunked_new(&sp.age, ar, e) != 0)
+		goto done;
+	sp.fd = open(s->spool, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (sp.fd < 0) {
+		err_errno(e, ERR_IO, "cannot create the payload in '%s'", s->workdir);
+		goto done;
+	}
+	size_t plen;
+	const unsigned char *prefix = age_chunked_prefix(sp.age, &plen);
+	if (io_write_all(sp.fd, prefix, plen, e) != 0)
+		goto done;
+	sp.pos = sp.start;
+	if (write_attachments(in, &sp, digests, e) != 0)
+		goto done;
+	sp.total = sp.pos;
+	uint64_t last = (sp.total - 1) / AGE_CHUNK;
+	if (sp.cur_open && spool_put(&sp, sp.cur_index, true, sp.cur, sp.cur_len, e) != 0)
+		goto done;
+
+	/* 4. The real manifest (same size), its signature, and the head. */
+	if (manifest_build(manifest, o, &meta, (const uint8_t(*)[32])salts, (const uint8_t(*)[32])leaves,
+			   (const uint8_t(*)[64])digests, in->recipients, in->nrecipients, e) != 0 ||
+	    file_size(manifest, &msize2, e) != 0)
+		goto done;
+	if (msize2 != msize) {
+		err_set(e, ERR_INTERNAL, "the manifest's size changed from %llu to %llu bytes (this is a bug)",
+			(unsigned long long)msize, (unsigned long long)msize2);
+		goto done;
+	}
+	if (!(msig = sign_manifest(in, manifest, meta.bundle_id, e)))
+		goto done;
+	if (strlen(msig) != sigsize) {
+		err_set(e, ERR_INTERNAL, "the manifest signature changed size (this is a bug)");
+		goto done;
+	}
+	struct tar_writer *hw;
+	sp.pos = 0;
+	if (tar_writer_open(&hw, spool_head_write, &sp, in->created, e) != 0)
+		goto done;
+	if (tar_copy_file(hw, "manifest.sqlite", manifest, msize, e) != 0 ||
+	    tar_writer_file(hw, "manifest.sqlite.minisig", msig, sigsize, e) != 0) {
+		tar_writer_abort(hw);
+		goto done;
+	}
+	if (tar_writer_detach(hw, e) != 0)
+		goto done;
+	if (sp.pos != sp.start) {
+		err_set(e, ERR_INTERNAL, "the payload's head is %llu bytes, not %llu (this is a bug)",
+			(unsigned long long)sp.pos, (unsigned long long)sp.start);
+		goto done;
+	}
+	if (sp.has_boundary) {
+		uint64_t from = sp.boundary_index * AGE_CHUNK;
+		size_t blen = sp.total - from < AGE_CHUNK ? (size_t)(sp.total - from) : AGE_CHUNK;
+		if (spool_put(&sp, sp.boundary_index, sp.boundary_index == last, sp.boundary, blen, e) != 0)
+			goto done;
+	}
+
+	/* 5. The payload's digest, the envelope and its signature. */
+	uint8_t pdigest[64], ehash[64];
+	uint64_t psize = age_chunked_file_size(sp.age, sp.total);
+	if (fsync(sp.fd) != 0) {
+		err_errno(e, ERR_IO, "cannot write the payload");
+		goto done;
+	}
+	if (hash_spool(sp.fd, psize, pdigest, e) != 0)
+		goto done;
+	struct envelope *env = &s->env;
+	memcpy(env->bundle_id, meta.bundle_id, sizeof meta.bundle_id);
+	memcpy(env->issuer, meta.issuer, sizeof meta.issuer);
+	memcpy(env->created, meta.created, sizeof meta.created);
+	memcpy(env->records_root, meta.records_root, sizeof meta.records_root);
+	env->sequence = in->sequence;
+	env->recipients = in->nrecipients;
+	env->records_count = o->nrecords;
+	env->payload_size = psize;
+	to_hex(env->payload_blake2b, pdigest, 64);
+	env->issuer_name = strdup(in->issuer_name);
+	env->title = strdup(o->title);
+	size_t cl = strlen(o->series) + 32;
+	env->conference = malloc(cl);
+	if (!env->issuer_name || !env->title || !env->conference) {
+		err_set(e, ERR_IO, "out of memory");
+		goto done;
+	}
+	snprintf(env->conference, cl, "%s %lld", o->series, (long long)o->number);
+	if (!(s->envelope = envelope_encode(env))) {
+		err_set(e, ERR_IO, "out of memory");
+		goto done;
+	}
+	s->envelope_len = strlen(s->envelope);
+	crypto_generichash(ehash, 64, (const uint8_t *)s->envelope, s->envelope_len, NULL, 0);
+	char tc[128];
+	struct minisign_sig esig;
+	envelope_trusted_comment(env, tc, sizeof tc);
+	if (minisign_sign(in->sk, MINISIGN_PREHASHED, ehash, NULL, 0, tc, ENVELOPE_SIG_UNTRUSTED, &esig, e) != 0)
+		goto done;
+	s->envelope_sig = minisign_sig_encode(&esig);
+	minisign_sig_clear(&esig);
+	if (!s->envelope_sig) {
+		err_set(e, ERR_IO, "out of memory");
+		goto done;
+	}
+	rc = 0;
+done:
+	if (sp.fd >= 0)
+		close(sp.fd);
+	age_chunked_free(sp.age);
+	age_recipients_free(ar);
+	free(sp.boundary);
+	free(sp.cur);
+	free(sp.ct);
+	free(salts);
+	free(leaves);
+	free(digests);
+	if (placeholder)
+		unlink(placeholder);
+	free(placeholder);
+	free(manifest);
+	free(msig);
+	return rc;
+}
+
+static int fd_write(void *ctx, const void *buf, size_t len, struct err *e)
+{
+	return io_write_all(*(int *)ctx, buf, len, e);
+}
+
+int seal_write(struct sealed *s, const char *checkpoint, size_t checkpoint_len,
+	       const char *proof, size_t proof_len, struct err *e)
+{
+	struct tar_writer *w = NULL;
+	int in = -1, rc = -1;
+	unsigned char *buf = malloc(READ_BUF);
+	if (!buf)
+		return err_set(e, ERR_IO, "out of memory");
+	if (io_atomic_open(&s->out, s->out_path, 0644, e) != 0)
+		goto done;
+	if (tar_writer_open(&w, fd_write, &s->out.fd, s->created, e) != 0 ||
+	    tar_writer_file(w, BUNDLE_ENVELOPE, s->envelope, s->envelope_len, e) != 0 ||
+	    tar_writer_file(w, BUNDLE_ENVELOPE_SIG, s->envelope_sig, strlen(s->envelope_sig), e) != 0 ||
+	    tar_writer_entry(w, BUNDLE_PAYLOAD, s->env.payload_size, e) != 0)
+		goto done;
+	in = open(s->spool, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		err_errno(e, ERR_IO, "cannot read the payload back");
+		goto done;
+	}
+	uint64_t left = s->env.payload_size;
+	while (left > 0) {
+		size_t got, want = left < READ_BUF ? (size_t)left : READ_BUF;
+		if (io_read_full(in, buf, want, &got, e) != 0)
+			goto done;
+		if (got != want) {
+			err_set(e, ERR_IO, "the payload shrank while being copied");
+			goto done;
+		}
+		if (tar_writer_data(w, buf, got, e) != 0)
+			goto done;
+		left -= got;
+	}
+	if (checkpoint && tar_writer_file(w, BUNDLE_CHECKPOINT, checkpoint, checkpoint_len, e) != 0)
+		goto done;
+	if (proof && tar_writer_file(w, BUNDLE_PROOF, proof, proof_len, e) != 0)
+		goto done;
+	rc = tar_writer_close(w, e);
+	w = NULL;
+	s->written = rc == 0;
+done:
+	tar_writer_abort(w);
+	if (in >= 0)
+		close(in);
+	free(buf);
+	if (rc != 0)
+		io_atomic_abort(&s->out);
+	return rc;
+}
+
+int seal_commit(struct sealed *s, struct err *e)
+{
+	if (!s->written)
+		return err_set(e, ERR_INTERNAL, "seal_commit before seal_write (this is a bug)");
+	s->written = false;
+	return io_atomic_commit(&s->out, true, e);
+}
+
+void sealed_free(struct sealed *s)
+{
+	io_atomic_abort(&s->out);
+	if (s->workdir) {
+		io_rmtree(s->workdir);
+		io_tmp_unregister(s->workdir);
+	}
+	envelope_free(&s->env);
+	free(s->envelope);
+	free(s->envelope_sig);
+	free(s->workdir);
+	free(s->spool);
+	free(s->out_path);
+	memset(s, 0, sizeof *s);
+	s->out.fd = -1;
+}

@@ -1,0 +1,81 @@
+/*
+ * seal.h - turning a checked outcome into a bundle (docs/format.md has the format).
+ *
+ * The work, in order:
+ *  1. salts and leaves for every record, their Merkle root;
+ *  2. a placeholder manifest (digests all zero): its size fixes where in the inner tar the
+ *     attachments begin;
+ *  3. each attachment read once, hashed (BLAKE2b-512) as it goes into the inner tar, which is
+ *     encrypted chunk by chunk into a spool file (see age_chunked.h);
+ *  4. the real manifest (same size), its signature, and the inner tar's beginning, encrypted
+ *     into the spool's first chunks;
+ *  5. the spool hashed: the payload digest; the envelope written and signed.
+ * Then the caller may add the log members (seal_write) and decides when the bundle appears
+ * (seal_commit): the caller records it in the vault first, so that a bundle never exists
+ * that the vault does not know about.
+ *
+ * Memory stays flat: a few 64 KiB chunks and a 1 MiB read buffer, whatever the attachments
+ * weigh. All temporaries live in a private folder beside the output and are removed by
+ * sealed_free (and by the signal handler of io.c).
+ */
+#ifndef AMANA_SEAL_H
+#define AMANA_SEAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vault/age.h"
+#include "vault/envelope.h"
+#include "vault/err.h"
+#include "vault/io.h"
+#include "vault/manifest.h"
+#include "vault/minisign.h"
+#include "vault/outcome.h"
+
+struct seal_input {
+	const struct outcome *outcome;
+	const struct minisign_sec *sk;	/* the issuer's key */
+	const char *issuer_name;
+	const struct manifest_recipient *recipients; /* names and age1 strings */
+	size_t nrecipients;
+	uint8_t bundle_id[16];
+	/* Secret seed of the records' salts (salt of record i = keyed BLAKE2b-256 of i); random
+	 * for every bundle, fixed only by tests that check determinism. Never stored. */
+	uint8_t salt_seed[32];
+	uint64_t sequence;
+	int64_t created;
+	const char *out_path;
+	/* Called now and then with bytes of attachments done and their total; may be NULL. */
+	void (*progress)(void *ctx, uint64_t done, uint64_t total);
+	void *progress_ctx;
+};
+
+struct sealed {
+	struct envelope env;
+	char *envelope;	    /* the envelope's text: the log leaf */
+	size_t envelope_len;
+	char *envelope_sig; /* envelope.minisig */
+	char *workdir;	    /* the private folder of temporaries */
+	char *spool;	    /* payload.age, complete */
+	char *out_path;
+	int64_t created;
+	struct io_atomic out;
+	bool written;
+};
+
+/* Steps 1-5 above. s is freed with sealed_free whatever the result. */
+int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e);
+
+/* Writes the bundle to a temporary beside the output: envelope, envelope.minisig,
+ * payload.age, and log/checkpoint and log/proof when given (NULL to leave them out). */
+int seal_write(struct sealed *s, const char *checkpoint, size_t checkpoint_len,
+	       const char *proof, size_t proof_len, struct err *e);
+
+/* Renames the written bundle onto the output path (never over an existing file). */
+int seal_commit(struct sealed *s, struct err *e);
+
+/* Removes every temporary (and an uncommitted output). */
+void sealed_free(struct sealed *s);
+
+#endif

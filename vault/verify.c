@@ -1,0 +1,489 @@
+/*
+ * verify.c - the checks of a bundle, in order, and its extraction. See verify.h.
+ */
+#include "vault/verify.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vault/bundle.h"
+#include "vault/extract.h"
+#include "vault/io.h"
+#include "vault/manifest.h"
+#include "vault/minisign.h"
+#include "vault/text.h"
+
+#define MANIFEST_MAX (1ULL << 32)
+#define COPY_BUF 65536
+
+/* The outer payload member as age's input: hashed and counted on the way. */
+struct payload_in {
+	struct tar_reader *outer;
+	crypto_generichash_state hash;
+	uint64_t seen;
+};
+
+static int payload_read(void *ctx, void *buf, size_t cap, size_t *got, struct err *e)
+{
+	struct payload_in *p = ctx;
+	if (tar_reader_data(p->outer, buf, cap, got, e) != 0)
+		return -1;
+	crypto_generichash_update(&p->hash, buf, *got);
+	p->seen += *got;
+	return 0;
+}
+
+/* The decrypted payload as the inner tar's input. */
+static int plain_read(void *ctx, void *buf, size_t cap, size_t *got, struct err *e)
+{
+	return age_decrypt_read(ctx, buf, cap, got, e);
+}
+
+void verify_report_free(struct verify_report *r)
+{
+	envelope_free(&r->env);
+	free(r->envelope_text);
+	free(r->issuer_pinned_name);
+	free(r->recipient);
+	memset(r, 0, sizeof *r);
+}
+
+/* Notes a failed check: with report_all the first one is kept and work goes on (returns 0),
+ * otherwise it stops (returns -1). */
+static int failed(const struct verify_input *in, struct verify_report *r, struct err *e)
+{
+	if (r->first_failure.code == ERR_OK)
+		err_copy(&r->first_failure, e);
+	return in->report_all ? 0 : -1;
+}
+
+/* Copies the current inner member into fd (or nowhere when fd < 0), hashing it. */
+static int copy_member(struct tar_reader *t, int fd, uint64_t size, uint8_t digest[64],
+		       unsigned char *buf, struct err *e)
+{
+	crypto_generichash_state h;
+	crypto_generichash_init(&h, NULL, 0, 64);
+	uint64_t n = 0;
+	for (;;) {
+		size_t got;
+		if (tar_reader_data(t, buf, COPY_BUF, &got, e) != 0)
+			return -1;
+		if (got == 0)
+			break;
+		crypto_generichash_update(&h, buf, got);
+		if (fd >= 0 && io_write_all(fd, buf, got, e) != 0)
+			return err_prefix(e, "cannot write the output");
+		n += got;
+	}
+	if (n != size)
+		return err_set(e, ERR_FORMAT, "a member of the payload is cut short");
+	crypto_generichash_final(&h, digest, 64);
+	return 0;
+}
+
+/* Checks the manifest's meta against the envelope, field by field. */
+static int meta_matches(const struct manifest_meta *m, const struct envelope *env, struct err *e)
+{
+	const char *what = NULL;
+	if (strcmp(m->bundle_id, env->bundle_id) != 0)
+		what = "bundle id";
+	else if (strcmp(m->issuer, env->issuer) != 0)
+		what = "issuer";
+	else if (m->sequence != env->sequence)
+		what = "sequence";
+	else if (strcmp(m->created, env->created) != 0)
+		what = "creation time";
+	else if (strcmp(m->issuer_name, env->issuer_name) != 0)
+		what = "issuer name";
+	else if (m->records_count != env->records_count || strcmp(m->records_root, env->records_root) != 0)
+		what = "records count or root";
+	if (what)
+		return err_set(e, ERR_VERIFY, "the manifest's %s differs from the envelope's (the payload was moved from another bundle?)", what);
+	return 0;
+}
+
+/* Steps 5-7 on the decrypted inner tar. stage is NULL for a check without output; the
+ * manifest then goes to a private temporary folder. */
+static int check_inner(const struct verify_input *in, struct verify_report *r, struct age_decryptor *dec,
+		       const uint8_t pk[32], struct stage *stage, struct err *e)
+{
+	struct tar_reader *t = NULL;
+	struct manifest *m = NULL;
+	struct manifest_meta meta;
+	char *issuer_name = NULL, *sigtext = NULL, *mpath = NULL, *tmpdir = NULL, *prev = NULL;
+	unsigned char *buf = malloc(COPY_BUF);
+	uint8_t digest[64], want[64], bid[16];
+	struct minisign_sig msig = {0};
+	uint64_t size;
+	int rc = -1, fd = -1;
+	(void)in;
+
+	if (!buf) {
+		err_set(e, ERR_IO, "out of memory");
+		goto done;
+	}
+	if (tar_reader_open_cb(&t, plain_read, dec, "the payload", e) != 0)
+		goto done;
+
+	/* The manifest: to disk (SQLite reads files), hashed on the way. */
+	if (tar_reader_expect(t, "manifest.sqlite", MANIFEST_MAX, &size, e) != 0)
+		goto done;
+	if (stage) {
+		fd = stage_create(stage, "manifest.sqlite", e);
+		mpath = io_join(stage->tmp, "manifest.sqlite");
+	} else {
+		char tmpl[] = "/tmp/amana-verify.XXXXXX";
+		const char *td = getenv("TMPDIR");
+		tmpdir = td && *td ? io_join(td, "amana-verify.XXXXXX") : strdup(tmpl);
+		if (tmpdir && mkdtemp(tmpdir)) {
+			io_tmp_register(tmpdir, true);
+			mpath = io_join(tmpdir, "manifest.sqlite");
+			if (mpath)
+				fd = open(mpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		} else {
+			free(tmpdir);
+			tmpdir = NULL;
+		}
+		if (fd < 0)
+			err_errno(e, ERR_IO, "cannot create a temporary folder for the manifest");
+	}
+	if (fd < 0 || !mpath)
+		goto done;
+	if (copy_member(t, fd, size, digest, buf, e) != 0)
+		goto done;
+	close(fd);
+	fd = -1;
+
+	/* Its signature, checked before SQLite sees the file. */
+	if (tar_reader_expect(t, "manifest.sqlite.minisig", BUNDLE_SIG_MAX, &size, e) != 0 ||
+	    tar_reader_slurp(t, size, &sigtext, e) != 0)
+		goto done;
+	if (minisign_sig_decode(sigtext, size, &msig, e) != 0) {
+		err_prefix(e, "manifest.sqlite.minisig");
+		goto done;
+	}
+	struct minisign_pub pub;
+	uint8_t kid[8];
+	minisign_key_id_parse(r->env.issuer, kid);
+	memcpy(pub.key_id, kid, 8);
+	memcpy(pub.pk, pk, 32);
+	if (minisign_verify(&pub, &msig, digest, NULL, 0, true, e) != 0) {
+		err_prefix(e, "the manifest's signature");
+		goto done;
+	}
+	char tc[128];
+	snprintf(tc, sizeof tc, "%s %s %llu", MANIFEST_FORMAT, r->env.bundle_id,
+		 (unsigned long long)r->env.sequence);
+	if (strcmp(msig.trusted, tc) != 0) {
+		err_set(e, ERR_VERIFY, "the manifest's signature names another bundle or sequence");
+		goto done;
+	}
+	if (stage) {
+		int sfd = stage_create(stage, "manifest.sqlite.minisig", e);
+		if (sfd < 0)
+			goto done;
+		int wrc = io_write_all(sfd, sigtext, size, e);
+		close(sfd);
+		if (wrc != 0)
+			goto done;
+	}
+
+	/* Now SQLite may read it: meta against the envelope, and our place among the recipients. */
+	if (manifest_open(&m, mpath, e) != 0 || manifest_read_meta(m, &meta, &issuer_name, e) != 0 ||
+	    meta_matches(&meta, &r->env, e) != 0)
+		goto done;
+	char recipient[AGE_RECIPIENT_LEN + 1];
+	if (age_decrypt_recipient(dec, recipient)) {
+		bool listed;
+		if (manifest_has_recipient(m, recipient, &listed, e) != 0)
+			goto done;
+		if (!listed) {
+			err_set(e, ERR_VERIFY, "this key decrypts the bundle but the manifest does not list %s among its recipients", recipient);
+			err_hint(e, "someone re-encrypted the payload for you: it did not come this way from the issuer");
+			goto done;
+		}
+		r->recipient = strdup(recipient);
+	}
+
+	/* Every file, in order, as listed. */
+	uint64_t nfiles = 0, listed_count;
+	for (;;) {
+		const char *name;
+		bool end;
+		if (tar_reader_next(t, &name, &size, &end, e) != 0)
+			goto done;
+		if (end)
+			break;
+		char *shown = text_display(name, strlen(name));
+		if (strncmp(name, "files/", 6) != 0) {
+			err_set(e, ERR_FORMAT, "the payload: unexpected member '%s'", shown ? shown : "?");
+			free(shown);
+			goto done;
+		}
+		const char *rel = name + 6;
+		if (prev && strcmp(prev, rel) >= 0) {
+			err_set(e, ERR_FORMAT, "the payload: member '%s' is out of order or repeated", shown ? shown : "?");
+			free(shown);
+			goto done;
+		}
+		free(prev);
+		prev = strdup(rel);
+		bool found;
+		uint64_t lsize;
+		if (manifest_file(m, rel, &found, &lsize, want, e) != 0) {
+			free(shown);
+			goto done;
+		}
+		if (!found || lsize != size) {
+			err_set(e, ERR_VERIFY, found ? "'%s' is not of the size the manifest lists" : "'%s' is not listed in the manifest",
+				shown ? shown : "?");
+			free(shown);
+			goto done;
+		}
+		if (stage && (fd = stage_create(stage, name, e)) < 0) {
+			free(shown);
+			goto done;
+		}
+		if (copy_member(t, fd, size, digest, buf, e) != 0) {
+			free(shown);
+			goto done;
+		}
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+		if (sodium_memcmp(digest, want, 64) != 0) {
+			err_set(e, ERR_VERIFY, "'%s' does not match its BLAKE2b-512 digest in the manifest", shown ? shown : "?");
+			free(shown);
+			goto done;
+		}
+		free(shown);
+		nfiles++;
+		r->bytes += size;
+	}
+	if (manifest_file_count(m, &listed_count, e) != 0)
+		goto done;
+	if (nfiles != listed_count) {
+		err_set(e, ERR_VERIFY, "the manifest lists %llu files but the payload holds %llu",
+			(unsigned long long)listed_count, (unsigned long long)nfiles);
+		goto done;
+	}
+	r->files = nfiles;
+
+	/* The records: each leaf, then the root. */
+	size_t got = 0;
+	if (sodium_hex2bin(bid, 16, r->env.bundle_id, 32, NULL, &got, NULL) != 0 || got != 16) {
+		err_set(e, ERR_FORMAT, "the bundle id is not hex");
+		goto done;
+	}
+	if (manifest_check_records(m, bid, &meta, e) != 0)
+		goto done;
+	r->records = meta.records_count;
+
+	/* The rest of the plaintext (after the tar's end) must still authenticate. */
+	for (;;) {
+		size_t n;
+		if (age_decrypt_read(dec, buf, COPY_BUF, &n, e) != 0)
+			goto done;
+		if (n == 0)
+			break;
+	}
+	rc = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	tar_reader_free(t);
+	manifest_close(m);
+	minisign_sig_clear(&msig);
+	free(issuer_name);
+	free(sigtext);
+	free(mpath);
+	free(prev);
+	free(buf);
+	if (tmpdir) {
+		io_rmtree(tmpdir);
+		io_tmp_unregister(tmpdir);
+		free(tmpdir);
+	}
+	return rc;
+}
+
+int verify_bundle(const struct verify_input *in, struct verify_report *r, struct err *e)
+{
+	struct tar_reader *outer = NULL;
+	struct minisign_sig sig = {0};
+	struct age_decryptor *dec = NULL;
+	struct stage stage = {0};
+	bool staged = false;
+	char *sigtext = NULL, *checkpoint = NULL, *proof = NULL;
+	uint8_t pk[32], hash[64];
+	uint64_t size;
+	int rc = -1, fd = -1;
+
+	memset(r, 0, sizeof *r);
+	r->issuer_pinned = r->envelope_sig_ok = r->log_ok = r->payload_ok = r->inner_ok = -1;
+	stage.dirfd = -1;
+	fd = open(in->bundle, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_errno(e, ERR_IO, "cannot open '%s'", in->bundle);
+	if (in->out_dir && in->ids) {
+		if (stage_open(&stage, in->out_dir, e) != 0)
+			goto done;
+		staged = true;
+	}
+
+	/* 1-2. The container's first members and the envelope. */
+	if (tar_reader_open_fd(&outer, fd, "the bundle", e) != 0 ||
+	    tar_reader_expect(outer, BUNDLE_ENVELOPE, ENVELOPE_MAX, &size, e) != 0 ||
+	    tar_reader_slurp(outer, size, &r->envelope_text, e) != 0)
+		goto done;
+	if (envelope_parse(r->envelope_text, size, &r->env, e) != 0)
+		goto done;
+	r->envelope_parsed = true;
+	if (tar_reader_expect(outer, BUNDLE_ENVELOPE_SIG, BUNDLE_SIG_MAX, &size, e) != 0 ||
+	    tar_reader_slurp(outer, size, &sigtext, e) != 0)
+		goto done;
+	if (minisign_sig_decode(sigtext, size, &sig, e) != 0) {
+		err_prefix(e, "envelope.minisig");
+		goto done;
+	}
+	uint8_t kid[8];
+	char sigid[17];
+	minisign_key_id_parse(r->env.issuer, kid);
+	minisign_key_id_hex(sig.key_id, sigid);
+	int pinned = in->issuer(in->ctx, kid, pk, &r->issuer_pinned_name, e);
+	if (pinned < 0)
+		goto done;
+	r->issuer_pinned = pinned;
+	if (!pinned) {
+		char *name = text_display(r->env.issuer_name, strlen(r->env.issuer_name));
+		err_set(e, ERR_VERIFY, "the issuer %s ('%s') is not pinned in this vault: its signature cannot be checked",
+			r->env.issuer, name ? name : "?");
+		err_hint(e, "if you trust it, get its public key by a channel you trust, compare the key id, then run 'amana trust add FILE.pub --name NAME'");
+		free(name);
+		if (failed(in, r, e) != 0)
+			goto done;
+	} else if (strcmp(sigid, r->env.issuer) != 0) {
+		err_set(e, ERR_VERIFY, "envelope.minisig was made by key %s, not by the issuer %s", sigid, r->env.issuer);
+		r->envelope_sig_ok = 0;
+		if (failed(in, r, e) != 0)
+			goto done;
+	} else {
+		struct minisign_pub pub;
+		char tc[128];
+		memcpy(pub.key_id, kid, 8);
+		memcpy(pub.pk, pk, 32);
+		crypto_generichash(hash, 64, (const uint8_t *)r->envelope_text, strlen(r->envelope_text), NULL, 0);
+		envelope_trusted_comment(&r->env, tc, sizeof tc);
+		if (minisign_verify(&pub, &sig, hash, NULL, 0, true, e) != 0) {
+			err_prefix(e, "the envelope's signature");
+			r->envelope_sig_ok = 0;
+			if (failed(in, r, e) != 0)
+				goto done;
+		} else if (strcmp(sig.trusted, tc) != 0) {
+			err_set(e, ERR_VERIFY, "the envelope's signed comment names another bundle or sequence");
+			r->envelope_sig_ok = 0;
+			if (failed(in, r, e) != 0)
+				goto done;
+		} else {
+			r->envelope_sig_ok = 1;
+		}
+	}
+
+	/* 4. The payload: decrypted when we can and may, else only hashed. */
+	if (tar_reader_expect(outer, BUNDLE_PAYLOAD, UINT64_MAX >> 1, &size, e) != 0)
+		goto done;
+	struct payload_in pin = {outer, {{0}}, 0};
+	crypto_generichash_init(&pin.hash, NULL, 0, 64);
+	bool decrypt = in->ids && r->issuer_pinned == 1 && r->envelope_sig_ok == 1;
+	if (decrypt) {
+		if (age_decrypt_init(&dec, in->ids, payload_read, &pin, e) != 0) {
+			if (e->code == ERR_KEY) {
+				err_set(e, ERR_KEY, "this bundle is not for you: none of your keys is among its recipients");
+				err_hint(e, "open it with the identity (-i) whose public key the secretariat sealed for");
+			}
+			goto done;
+		}
+		if (check_inner(in, r, dec, pk, staged ? &stage : NULL, e) != 0) {
+			r->inner_ok = 0;
+			goto done;
+		}
+		r->inner_ok = 1;
+	}
+	for (;;) { /* whatever was not read yet (all of it without decryption) */
+		unsigned char buf[65536];
+		size_t got;
+		if (payload_read(&pin, buf, sizeof buf, &got, e) != 0)
+			goto done;
+		if (got == 0)
+			break;
+	}
+	crypto_generichash_final(&pin.hash, hash, 64);
+	char hex[129];
+	sodium_bin2hex(hex, sizeof hex, hash, 64);
+	if (pin.seen != r->env.payload_size || strcmp(hex, r->env.payload_blake2b) != 0) {
+		r->payload_ok = 0;
+		err_set(e, ERR_VERIFY, "payload.age does not match the envelope's %s (it was altered)",
+			pin.seen != r->env.payload_size ? "size" : "BLAKE2b-512 digest");
+		if (failed(in, r, e) != 0)
+			goto done;
+	} else {
+		r->payload_ok = 1;
+	}
+
+	/* 3. The log members, when the bundle has them, and what the vault saw before. */
+	const char *name;
+	bool end;
+	uint64_t csize = 0, psize = 0;
+	if (tar_reader_next(outer, &name, &size, &end, e) != 0)
+		goto done;
+	if (!end) {
+		if (strcmp(name, BUNDLE_CHECKPOINT) != 0 || size > BUNDLE_LOG_MAX) {
+			char *shown = text_display(name, strlen(name));
+			err_set(e, ERR_FORMAT, "the bundle: unexpected member '%s' after payload.age", shown ? shown : "?");
+			free(shown);
+			goto done;
+		}
+		csize = size;
+		if (tar_reader_slurp(outer, csize, &checkpoint, e) != 0 ||
+		    tar_reader_expect(outer, BUNDLE_PROOF, BUNDLE_LOG_MAX, &psize, e) != 0 ||
+		    tar_reader_slurp(outer, psize, &proof, e) != 0 || tar_reader_expect_end(outer, e) != 0)
+			goto done;
+	}
+	if (in->log && r->envelope_sig_ok == 1) {
+		if (in->log(in->ctx, &r->env, r->envelope_text, strlen(r->envelope_text), checkpoint,
+			    csize, proof, psize, e) != 0) {
+			r->log_ok = 0;
+			if (failed(in, r, e) != 0)
+				goto done;
+		} else if (checkpoint) {
+			r->log_ok = 1;
+		}
+	}
+
+	if (r->first_failure.code != ERR_OK) {
+		err_copy(e, &r->first_failure);
+		goto done;
+	}
+	if (staged) {
+		if (stage_commit(&stage, e) != 0)
+			goto done;
+		staged = false;
+	}
+	rc = 0;
+done:
+	if (staged)
+		stage_abort(&stage);
+	age_decrypt_free(dec);
+	tar_reader_free(outer);
+	minisign_sig_clear(&sig);
+	free(sigtext);
+	free(checkpoint);
+	free(proof);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}

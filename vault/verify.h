@@ -1,0 +1,75 @@
+/*
+ * verify.h - checking a bundle, and opening it: the verification order of DESIGN.md, in one
+ * pass over the file.
+ *
+ *   1. the container: members by name, in order, regular files only, sizes bounded;
+ *   2. the envelope: its issuer pinned, envelope.minisig valid over it, its trusted comment
+ *      naming the same bundle and sequence;
+ *   3. the log members, through the caller's log check (when given);
+ *   4. payload.age hashed while it is decrypted (or only hashed, without a key); its digest
+ *      and size must be the envelope's;
+ *   5. inside: manifest.sqlite.minisig valid over the manifest's bytes before SQLite opens
+ *      it, read-only; bundle id, issuer, sequence and the rest of meta equal the envelope's;
+ *      the recipient whose key decrypted it is listed;
+ *   6. every file listed, in order, of the listed size and BLAKE2b-512, none unlisted or
+ *      missing;
+ *   7. the records' Merkle root recomputed and equal to meta's (and the envelope's);
+ *   8. only then the staged folder is renamed into place.
+ * Because the payload streams, steps 3-7 finish in the order the bytes arrive; nothing is
+ * written where the user asked until all of them passed, and a failure removes everything.
+ */
+#ifndef AMANA_VERIFY_H
+#define AMANA_VERIFY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vault/age.h"
+#include "vault/envelope.h"
+#include "vault/err.h"
+
+/* Finds a pinned issuer by minisign key id: 1 (pk and *name filled; name malloc'd), 0 when
+ * not pinned, -1 on error. */
+typedef int (*verify_issuer_fn)(void *ctx, const uint8_t key_id[8], uint8_t pk[32], char **name,
+				struct err *e);
+
+/* Step 3, once the envelope's signature holds: the log members against the envelope, and the
+ * bundle against what this vault accepted before (no rollback). checkpoint and proof are NULL
+ * when the bundle has none. */
+typedef int (*verify_log_fn)(void *ctx, const struct envelope *env, const char *envelope,
+			     size_t envelope_len, const char *checkpoint, size_t checkpoint_len,
+			     const char *proof, size_t proof_len, struct err *e);
+
+struct verify_input {
+	const char *bundle;
+	const struct age_identities *ids; /* NULL: no decryption (inspect, or verify without -i) */
+	const char *out_dir;		  /* NULL: check only */
+	verify_issuer_fn issuer;
+	verify_log_fn log;		  /* may be NULL */
+	void *ctx;
+	/* Keep going after an unpinned issuer or a bad signature, to report what else holds (for
+	 * inspect); the result is still a failure. */
+	bool report_all;
+};
+
+struct verify_report {
+	struct envelope env;
+	char *envelope_text;
+	bool envelope_parsed;
+	int issuer_pinned;	/* 1 pinned, 0 not pinned, -1 not checked */
+	char *issuer_pinned_name;
+	int envelope_sig_ok;	/* 1, 0, -1 not checked */
+	int log_ok;		/* 1, 0, -1 not checked (no log members or no checker) */
+	int payload_ok;		/* digest and size */
+	int inner_ok;		/* manifest signature, meta, recipient, files, records */
+	char *recipient;	/* the age1 recipient whose identity decrypted */
+	uint64_t files, bytes, records;
+	struct err first_failure; /* the first check that failed, when report_all */
+};
+
+/* Runs the checks (and the extraction when out_dir). Returns 0 only when every check that ran
+ * passed and, without report_all, when all of them ran. r is freed with verify_report_free. */
+int verify_bundle(const struct verify_input *in, struct verify_report *r, struct err *e);
+void verify_report_free(struct verify_report *r);
+
+#endif
