@@ -9,8 +9,10 @@
 #include "cli/cli.h"
 #include "keys/keyring.h"
 #include "keys/passphrase.h"
+#include "vault/minisign.h"
 #include "vault/io.h"
 #include "vault/ledger.h"
+#include "vault/log.h"
 #include "vault/store.h"
 #include "vault/verify.h"
 
@@ -34,20 +36,84 @@ int cli_issuer_lookup(void *ctx, const uint8_t key_id[8], uint8_t pk[32], char *
 	return 1;
 }
 
+/* The pinned witnesses as cosignature verifier keys (malloc'd). */
+static int witness_keys(struct store *s, struct note_vkey **keys, size_t *n, struct err *e)
+{
+	struct keyring_trusted *list;
+	size_t k;
+	*keys = NULL;
+	*n = 0;
+	if (keyring_trust_list(s, &list, &k, e) != 0)
+		return -1;
+	int rc = 0;
+	if (k && !(*keys = calloc(k, sizeof **keys)))
+		rc = err_set(e, ERR_IO, "out of memory");
+	for (size_t i = 0; i < k && rc == 0; i++)
+		if (list[i].role == KEYRING_WITNESS)
+			rc = log_witness_vkey(&(*keys)[(*n)++], list[i].key_id, list[i].public_key, e);
+	keyring_trusted_free(list, k);
+	if (rc != 0) {
+		free(*keys);
+		*keys = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
 int cli_history_check(void *ctx, const struct envelope *env, const char *envelope,
 		      size_t envelope_len, const char *checkpoint, size_t checkpoint_len,
 		      const char *proof, size_t proof_len, struct err *e)
 {
 	struct cli_ctx *c = ctx;
 	struct store *s = cli_store(c, e);
-	(void)envelope_len;
-	(void)checkpoint;
-	(void)checkpoint_len;
-	(void)proof;
-	(void)proof_len;
-	if (!s)
+	struct keyring_trusted issuer;
+	struct note_vkey *wk = NULL;
+	size_t nw = 0;
+	uint8_t kid[8];
+	if (!s || ledger_check_received(s, env, envelope, e) != 0)
 		return -1;
-	return ledger_check_received(s, env, envelope, e);
+	minisign_key_id_parse(env->issuer, kid);
+	int found = keyring_trust_find(s, kid, KEYRING_ISSUER, &issuer, e);
+	if (found != 1)
+		return found < 0 ? -1 : err_set(e, ERR_VERIFY, "the issuer %s is not pinned", env->issuer);
+	free(issuer.name);
+	free(issuer.added);
+	if (witness_keys(s, &wk, &nw, e) != 0)
+		return -1;
+	struct log_checked *lc = calloc(1, sizeof *lc);
+	int rc = lc ? log_check(s, env, issuer.public_key, envelope, envelope_len, checkpoint, checkpoint_len,
+				proof, proof_len, wk, nw, lc, e)
+		    : err_set(e, ERR_IO, "out of memory");
+	free(wk);
+	if (rc == 0 && lc->witnesses < c->witnesses_required) {
+		err_set(e, ERR_VERIFY, "the log is vouched for by %u pinned witness%s; %u required", lc->witnesses,
+			lc->witnesses == 1 ? "" : "es", c->witnesses_required);
+		err_hint(e, "pin the witnesses you rely on with 'amana trust add FILE.pub --name NAME --witness'");
+		rc = -1;
+	}
+	if (rc != 0) {
+		if (lc)
+			log_checked_free(lc);
+		free(lc);
+		return -1;
+	}
+	if (c->log_seen) {
+		log_checked_free(c->log_seen);
+		free(c->log_seen);
+	}
+	c->log_seen = lc;
+	return 0;
+}
+
+int cli_history_commit(struct cli_ctx *ctx, struct err *e)
+{
+	if (!ctx->log_seen)
+		return 0;
+	int rc = log_remember(ctx->store, ctx->log_seen, e);
+	log_checked_free(ctx->log_seen);
+	free(ctx->log_seen);
+	ctx->log_seen = NULL;
+	return rc;
 }
 
 static int ask_passphrase(void *ctx, const char *prompt, char **pass, size_t *len, struct err *e)

@@ -24,7 +24,10 @@ struct cli_ctx {
 	int verbosity;	       /* -1 with -q, 0 by default, 1 with -v */
 	struct store *store;   /* opened on first use by cli_store() */
 	const struct cli_cmd *cmd;
-	const char *argv0_sub; /* "key new" etc., for usage messages */
+	/* Set by cli_history_check for a bundle being verified: what its log showed, remembered
+	 * by cli_history_commit once every check passed; and --witnesses K. */
+	struct log_checked *log_seen;
+	unsigned witnesses_required;
 };
 
 struct cli_cmd {
@@ -77,6 +80,9 @@ int cli_subcommand(struct cli_ctx *ctx, int argc, char **argv, const struct cli_
 
 /* Parses the N of --passphrase-fd N (a non-negative descriptor number). */
 int cli_parse_fd(const char *s, int *fd, struct err *e);
+
+/* Parses a small count (0..1000), for --witnesses K. */
+int cli_parse_count(const char *s, unsigned *n, struct err *e);
 
 /* The vault folder: --vault, $AMANA_HOME, $XDG_DATA_HOME/amana, ~/.local/share/amana.
  * Returned string is static or from the environment. */
@@ -131,6 +137,9 @@ int cli_history_check(void *ctx, const struct envelope *env, const char *envelop
 		      size_t envelope_len, const char *checkpoint, size_t checkpoint_len,
 		      const char *proof, size_t proof_len, struct err *e);
 
+/* After a bundle passed every check: the vault remembers its log (no-op when none). */
+int cli_history_commit(struct cli_ctx *ctx, struct err *e);
+
 /* Loads identity files (0600, possibly passphrase-protected: asked via *pass_fd). */
 int cli_load_identities(const char *const *paths, size_t n, int *pass_fd,
 			struct age_identities **out, struct err *e);
@@ -154,6 +163,9 @@ int cmd_trust(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_recipient(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_help(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+int cmd_log(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+int cmd_witness(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+int cmd_audit(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_open(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 

@@ -1,7 +1,7 @@
 /*
  * cmd_open.c - "amana open": a member state verifies a bundle and takes out its contents.
  *
- *   open BUNDLE -i IDENTITY [-i IDENTITY]... [-o DIR] [--passphrase-fd N]
+ *   open BUNDLE -i IDENTITY [-i IDENTITY]... [-o DIR] [--witnesses K] [--passphrase-fd N]
  *
  * Every check of DESIGN.md's verification order runs in one pass over the bundle; the
  * contents are staged beside DIR and renamed into place only when all of them passed. DIR
@@ -26,6 +26,7 @@ int cli_bundle_args(struct cli_ctx *ctx, int argc, char **argv, const char ***id
 		{"identity", required_argument, NULL, 'i'},
 		{"output", required_argument, NULL, 'o'},
 		{"passphrase-fd", required_argument, NULL, 'F'},
+		{"witnesses", required_argument, NULL, 'W'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -43,6 +44,10 @@ int cli_bundle_args(struct cli_ctx *ctx, int argc, char **argv, const char ***id
 			break;
 		case 'F':
 			if (cli_parse_fd(optarg, pass_fd, e) != 0)
+				return -1;
+			break;
+		case 'W':
+			if (cli_parse_count(optarg, &ctx->witnesses_required, e) != 0)
 				return -1;
 			break;
 		}
@@ -107,7 +112,8 @@ int cmd_open(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	/* Remember it, with its records for search. The contents are already in place; a
 	 * failure here is reported but removes nothing the checks accepted. */
 	if (!(mpath = io_join(out, "manifest.sqlite")) || manifest_open(&m, mpath, e) != 0 ||
-	    ledger_record_received(ctx->store, &r.env, r.envelope_text, out, m, e) != 0) {
+	    ledger_record_received(ctx->store, &r.env, r.envelope_text, out, m, e) != 0 ||
+	    cli_history_commit(ctx, e) != 0) {
 		err_prefix(e, "opened into '%s', but the vault could not record it", out);
 		goto done;
 	}

@@ -20,6 +20,7 @@
 #include "vault/clock.h"
 #include "vault/io.h"
 #include "vault/ledger.h"
+#include "vault/log.h"
 #include "vault/seal.h"
 #include "vault/store.h"
 
@@ -131,7 +132,8 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	struct manifest_recipient *recipients = NULL;
 	size_t nrecipients = 0;
 	struct sealed sealed = {0};
-	char *defout = NULL, *keyname = NULL;
+	char *defout = NULL, *keyname = NULL, *checkpoint = NULL, *proof = NULL;
+	size_t checkpoint_len = 0, proof_len = 0;
 	bool in_tx = false;
 	struct store *s = NULL;
 
@@ -225,7 +227,12 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	in.progress_ctx = &prog;
 	int prc = seal_prepare(&in, &sealed, e);
 	sodium_memzero(in.salt_seed, sizeof in.salt_seed);
-	if (prc != 0 || seal_write(&sealed, NULL, 0, NULL, 0, e) != 0)
+	if (prc != 0)
+		goto done;
+	/* The envelope is the log leaf: appended in the same transaction, carried in the bundle. */
+	if (log_append(s, sk, sealed.env.bundle_id, in.sequence, sealed.envelope, sealed.envelope_len,
+		       &checkpoint, &checkpoint_len, &proof, &proof_len, e) != 0 ||
+	    seal_write(&sealed, checkpoint, checkpoint_len, proof, proof_len, e) != 0)
 		goto done;
 	if (ledger_record_issued(s, &sealed.env, sealed.envelope, out, e) != 0 || store_commit(s, e) != 0)
 		goto done;
@@ -273,6 +280,8 @@ done:
 	free_recipients(recipients, nrecipients);
 	free(defout);
 	free(keyname);
+	free(checkpoint);
+	free(proof);
 	free(to);
 	return rc;
 }

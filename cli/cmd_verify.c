@@ -54,6 +54,8 @@ static int verify_bundle_cmd(struct cli_ctx *ctx, int argc, char **argv, struct 
 		.ctx = ctx,
 	};
 	rc = verify_bundle(&in, &r, e);
+	if (rc == 0)
+		rc = cli_history_commit(ctx, e);
 	if (rc == 0 && ctx->verbosity >= 0)
 		cli_print_report(ctx, &r, true, NULL, ids ? NULL : without_key);
 done:

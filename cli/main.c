@@ -18,6 +18,7 @@
 
 #include "cli/cli.h"
 #include "vault/io.h"
+#include "vault/log.h"
 #include "vault/store.h"
 
 const struct cli_cmd cli_cmds[] = {
@@ -40,6 +41,14 @@ const struct cli_cmd cli_cmds[] = {
 	 "ASCII armor; binary output is never written to a terminal. With -o the file appears only\n"
 	 "once it is complete.",
 	 cmd_encrypt},
+	{"audit", "amana audit BUNDLE... [--html FILE] [--witnesses K]",
+	 "an auditor's report on bundles, without decryption keys",
+	 "For each bundle: issuer, key id, sequence, creation time, log index, checkpoint,\n"
+	 "witnesses, and the verdicts of the outer signature, log and payload digest. Across them:\n"
+	 "one consistent history per issuer, sequence numbers used twice, gaps. Exit 1 on any\n"
+	 "fork, reused sequence or failed check. --html writes one self-contained page to archive\n"
+	 "and print; --json prints the same on stdout.",
+	 cmd_audit},
 	{"help", "amana help [COMMAND]", "show help for amana or for one command", NULL, cmd_help},
 	{"inspect", "amana inspect BUNDLE",
 	 "check a bundle's outer layer without a decryption key",
@@ -64,7 +73,19 @@ const struct cli_cmd cli_cmds[] = {
 	 "Passphrases are read from the terminal without echo (twice when creating), or from\n"
 	 "--passphrase-fd N, or from the file named by AMANA_PASSPHRASE_FILE.",
 	 cmd_key},
-	{"open", "amana open BUNDLE -i IDENTITY [-i IDENTITY]... [-o DIR] [--passphrase-fd N]",
+	{"log",
+	 "amana log show\n"
+	 "amana log verify [BUNDLE]...\n"
+	 "amana log cosignature add FILE",
+	 "the secretariat's transparency log: show it, recompute it, add cosignatures",
+	 "Every bundle this vault seals is appended to its issuer's log (an RFC 6962 Merkle tree\n"
+	 "of envelopes, checkpoints as C2SP signed notes). 'log show' prints each log's size,\n"
+	 "root, latest checkpoint and cosignatures. 'log verify' recomputes every leaf and\n"
+	 "checkpoint from the stored envelopes, and checks the bundles given against the log.\n"
+	 "'log cosignature add' stores the cosignatures of a pinned witness (see 'amana witness');\n"
+	 "the next bundles carry them.",
+	 cmd_log},
+	{"open", "amana open BUNDLE -i IDENTITY [-i IDENTITY]... [-o DIR] [--witnesses K] [--passphrase-fd N]",
 	 "verify a bundle and take out its contents",
 	 "Runs every check (container, issuer pinned, envelope signature, log, payload digest,\n"
 	 "manifest signature, bundle id/issuer/sequence, recipients, every file's size and\n"
@@ -107,8 +128,15 @@ const struct cli_cmd cli_cmds[] = {
 	 "A member state pins the secretariat's public key once; bundles are then accepted only\n"
 	 "from pinned issuers. --witness pins a witness key instead (one that cosigns logs).",
 	 cmd_trust},
+	{"witness", "amana witness cosign BUNDLE -s KEY -o FILE [--passphrase-fd N]",
+	 "cosign the log checkpoint of a bundle you verified",
+	 "Verifies the bundle's signature and log against your pinned issuer and what your vault\n"
+	 "saw before, then cosigns its checkpoint (C2SP tlog-cosignature) with your signing key as\n"
+	 "amana-witness/<your key id>. Send FILE to the secretariat, which stores it with 'amana\n"
+	 "log cosignature add FILE' after pinning your public key with 'trust add --witness'.",
+	 cmd_witness},
 	{"verify", "amana verify -p PUB -m FILE [-x SIG] [-H] [-q]\n"
-	 "amana verify BUNDLE [-i IDENTITY]...",
+	 "amana verify BUNDLE [-i IDENTITY]... [--witnesses K]",
 	 "check a minisign signature of a file, or a bundle",
 	 "With a bundle: every check of 'amana open' (with -i) without writing anything, or\n"
 	 "without -i the checks that need no key; exit 0 only when all passed.\n"
@@ -291,6 +319,10 @@ int main(int argc, char **argv)
 		rc = 0;
 	if (rc == 0 && out_finish(&e) != 0)
 		rc = -1;
+	if (ctx.log_seen) {
+		log_checked_free(ctx.log_seen);
+		free(ctx.log_seen);
+	}
 	if (ctx.store)
 		store_close(ctx.store);
 	if (rc == 0)

@@ -292,6 +292,17 @@ int cli_parse_fd(const char *s, int *fd, struct err *e)
 	return 0;
 }
 
+int cli_parse_count(const char *s, unsigned *n, struct err *e)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < 0 || v > 1000)
+		return cli_usage(e, "'%s' is not a count", s);
+	*n = (unsigned)v;
+	return 0;
+}
+
 /* ---- the vault --------------------------------------------------------------------------- */
 
 const char *cli_vault(struct cli_ctx *ctx, struct err *e)

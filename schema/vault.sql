@@ -71,3 +71,62 @@ CREATE TABLE records (
 	body      TEXT NOT NULL,
 	PRIMARY KEY (bundle_id, seq)
 );
+
+-- migration: 3
+-- The transparency log. A secretariat's vault keeps its own log (log_*): every bundle it
+-- sealed, as the RFC 6962 leaf hash of its envelope, the checkpoints it signed and the
+-- witness cosignatures it received. A member state's vault keeps what it saw of each
+-- issuer's log (seen_*), to refuse a history that forks or rolls back.
+CREATE TABLE logs (
+	origin     TEXT PRIMARY KEY,  -- "amana/<issuer key id>"
+	issuer     TEXT NOT NULL,
+	public_key BLOB NOT NULL CHECK (length(public_key) = 32)  -- the issuer's Ed25519 key
+);
+
+CREATE TABLE log_leaves (
+	origin    TEXT NOT NULL,     -- "amana/<issuer key id>"
+	idx       INTEGER NOT NULL CHECK (idx >= 0),
+	leaf      BLOB NOT NULL CHECK (length(leaf) = 32),
+	bundle_id TEXT NOT NULL,
+	sequence  INTEGER NOT NULL,
+	envelope  BLOB NOT NULL,
+	PRIMARY KEY (origin, idx),
+	FOREIGN KEY (origin) REFERENCES logs (origin)
+);
+
+CREATE TABLE log_checkpoints (
+	origin TEXT NOT NULL,
+	size   INTEGER NOT NULL CHECK (size >= 1),
+	root   BLOB NOT NULL CHECK (length(root) = 32),
+	note   TEXT NOT NULL,        -- the signed note, with the issuer's signature line
+	made   TEXT NOT NULL,
+	PRIMARY KEY (origin, size)
+);
+
+CREATE TABLE log_cosignatures (
+	origin    TEXT NOT NULL,
+	size      INTEGER NOT NULL,
+	witness   TEXT NOT NULL,     -- the cosigner's key name
+	line      TEXT NOT NULL,     -- its signature line, as it goes into notes
+	timestamp INTEGER NOT NULL,
+	added     TEXT NOT NULL,
+	PRIMARY KEY (origin, size, witness),
+	FOREIGN KEY (origin, size) REFERENCES log_checkpoints (origin, size)
+);
+
+CREATE TABLE seen_leaves (
+	origin TEXT NOT NULL,
+	idx    INTEGER NOT NULL CHECK (idx >= 0),
+	leaf   BLOB NOT NULL CHECK (length(leaf) = 32),
+	PRIMARY KEY (origin, idx)
+);
+
+CREATE TABLE seen_checkpoints (
+	origin    TEXT NOT NULL,
+	size      INTEGER NOT NULL,
+	root      BLOB NOT NULL CHECK (length(root) = 32),
+	note      TEXT NOT NULL,
+	bundle_id TEXT NOT NULL,    -- the bundle that brought it
+	seen      TEXT NOT NULL,
+	PRIMARY KEY (origin, size)
+);

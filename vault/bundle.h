@@ -26,7 +26,7 @@
 #define BUNDLE_CHECKPOINT "log/checkpoint"
 #define BUNDLE_PROOF "log/proof"
 #define BUNDLE_SIG_MAX 16384
-#define BUNDLE_LOG_MAX 1048576
+#define BUNDLE_LOG_MAX (8u << 20) /* 100,000 leaves of 45 bytes, and notes */
 
 /* ---- writing ---------------------------------------------------------------------------- */
 

@@ -459,7 +459,7 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 			r->log_ok = 0;
 			if (failed(in, r, e) != 0)
 				goto done;
-		} else if (checkpoint) {
+		} else {
 			r->log_ok = 1;
 		}
 	}

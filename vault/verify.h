@@ -35,7 +35,8 @@ typedef int (*verify_issuer_fn)(void *ctx, const uint8_t key_id[8], uint8_t pk[3
 
 /* Step 3, once the envelope's signature holds: the log members against the envelope, and the
  * bundle against what this vault accepted before (no rollback). checkpoint and proof are NULL
- * when the bundle has none. */
+ * when the bundle has none: whether that is acceptable is this function's call (amana's
+ * commands refuse it; log_check does). Without this callback the log is not checked. */
 typedef int (*verify_log_fn)(void *ctx, const struct envelope *env, const char *envelope,
 			     size_t envelope_len, const char *checkpoint, size_t checkpoint_len,
 			     const char *proof, size_t proof_len, struct err *e);
