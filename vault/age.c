@@ -112,9 +112,24 @@ struct age_encryptor {
 	bool finished;
 	bool failed;
 	unsigned char *chunk; /* CHUNK_CT bytes: plaintext, then sealed in place */
-	unsigned char *batch; /* AGE_BATCH_CHUNKS sealed chunks, allocated on first use */
-	struct age_par *par;  /* the second core, if any */
+	unsigned char *batch[2]; /* runs of sealed chunks (AGE_BATCH_CHUNKS), on first use */
+	int cur;                 /* the one the next run goes to */
+	const unsigned char *deferred; /* the last run, sealed but not yet written */
+	size_t deferred_len;
+	struct age_par *par;     /* the second core, if any */
 };
+
+/* Writes the run left for later, if any: it goes out before anything sealed after it. */
+static int enc_flush(struct age_encryptor *enc, struct err *e)
+{
+	if (enc->deferred_len == 0)
+		return 0;
+	size_t len = enc->deferred_len;
+	enc->deferred_len = 0;
+	if (enc->armor)
+		return armor_write(enc->armor, enc->deferred, len, e);
+	return enc->fn(enc->ctx, enc->deferred, len, e);
+}
 
 static int enc_sink(struct age_encryptor *enc, const void *buf, size_t len, struct err *e)
 {
@@ -130,6 +145,8 @@ static int enc_seal(struct age_encryptor *enc, const unsigned char *src, size_t 
 	uint8_t nonce[12];
 	if (enc->counter == UINT64_MAX)
 		return err_set(e, ERR_USAGE, "the payload is too large for age's chunk counter");
+	if (enc_flush(enc, e) != 0)
+		return -1;
 	age_stream_nonce(nonce, enc->counter, final);
 	crypto_aead_chacha20poly1305_ietf_encrypt_detached(enc->chunk, enc->chunk + len, NULL, src,
 							   len, NULL, 0, NULL, nonce, enc->key);
@@ -200,33 +217,59 @@ int age_encrypt_update(struct age_encryptor *enc, const void *data, size_t len, 
 		return err_set(e, ERR_INTERNAL, "age_encrypt_update after %s (this is a bug)",
 			       enc->failed ? "a failure" : "age_encrypt_final");
 	while (len > 0) {
-		if (enc->pending == AGE_CHUNK_SIZE) {
-			/* More data follows the held-back chunk: it was not the last. */
-			if (enc_seal(enc, enc->chunk, AGE_CHUNK_SIZE, false, e) != 0)
-				goto fail;
-			enc->pending = 0;
-		}
+		/* Whole chunks known not to be last: the held-back chunk (if full, since more
+		 * data has come) and those of data followed by more data. */
+		size_t held = enc->pending == AGE_CHUNK_SIZE ? 1 : 0;
 		size_t run = len > AGE_CHUNK_SIZE ? (len - 1) / AGE_CHUNK_SIZE : 0;
-		if (run > AGE_BATCH_CHUNKS)
-			run = AGE_BATCH_CHUNKS;
-		if (enc->pending == 0 && run >= 2 && enc->counter < UINT64_MAX - run) {
-			/* Whole chunks known not to be last: sealed on two cores, written at once. */
-			if (!enc->batch) {
-				enc->batch = malloc(AGE_BATCH_CHUNKS * CHUNK_CT);
-				if (!enc->batch) {
+		if (run > AGE_BATCH_CHUNKS - held)
+			run = AGE_BATCH_CHUNKS - held;
+		size_t total = held + run;
+		if ((enc->pending == 0 || held) && run >= 1 && total >= 2 &&
+		    enc->counter < UINT64_MAX - total) {
+			/* Sealed on two cores: the helper takes most of the data's chunks while
+			 * this thread writes the previous run out and seals the held-back chunk and
+			 * the rest. This run is written by the next call that writes. */
+			if (!enc->batch[0]) {
+				enc->batch[0] = malloc(AGE_BATCH_CHUNKS * CHUNK_CT);
+				enc->batch[1] = malloc(AGE_BATCH_CHUNKS * CHUNK_CT);
+				if (!enc->batch[0] || !enc->batch[1]) {
 					err_set(e, ERR_IO, "out of memory");
 					goto fail;
 				}
 				if (age_par_new(&enc->par, e) != 0)
 					goto fail;
 			}
-			age_par_seal(enc->par, enc->key, enc->counter, p, enc->batch, run);
-			enc->counter += run;
-			if (enc_sink(enc, enc->batch, run * CHUNK_CT, e) != 0)
+			unsigned char *out = enc->batch[enc->cur];
+			size_t mine = !enc->par ? 0 : enc->deferred_len ? total * 5 / 16 : total / 2;
+			if (mine < held)
+				mine = held;
+			size_t theirs = total - mine; /* chunks of data, from its start */
+			age_par_seal_begin(enc->par, enc->key, enc->counter + held, p,
+					   out + held * CHUNK_CT, theirs);
+			int rc = enc_flush(enc, e);
+			if (rc == 0 && held)
+				age_stream_seal(enc->key, enc->counter, enc->chunk, out, 1);
+			if (rc == 0 && run > theirs)
+				age_stream_seal(enc->key, enc->counter + held + theirs,
+						p + theirs * AGE_CHUNK_SIZE,
+						out + (held + theirs) * CHUNK_CT, run - theirs);
+			age_par_wait(enc->par);
+			if (rc != 0)
 				goto fail;
+			enc->counter += total;
+			enc->pending = 0;
+			enc->deferred = out;
+			enc->deferred_len = total * CHUNK_CT;
+			enc->cur ^= 1;
 			p += run * AGE_CHUNK_SIZE;
 			len -= run * AGE_CHUNK_SIZE;
 			continue;
+		}
+		if (enc->pending == AGE_CHUNK_SIZE) {
+			/* More data follows the held-back chunk: it was not the last. */
+			if (enc_seal(enc, enc->chunk, AGE_CHUNK_SIZE, false, e) != 0)
+				goto fail;
+			enc->pending = 0;
 		}
 		if (enc->pending == 0 && len > AGE_CHUNK_SIZE) {
 			if (enc_seal(enc, p, AGE_CHUNK_SIZE, false, e) != 0)
@@ -277,7 +320,8 @@ void age_encrypt_free(struct age_encryptor *enc)
 		free(enc->chunk);
 	}
 	age_par_free(enc->par);
-	free(enc->batch); /* ciphertext only */
+	free(enc->batch[0]); /* ciphertext only */
+	free(enc->batch[1]);
 	armor_writer_free(enc->armor);
 	free(enc);
 }

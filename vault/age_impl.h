@@ -100,10 +100,16 @@ struct age_par;
 int age_par_new(struct age_par **out, struct err *e);
 void age_par_free(struct age_par *p);
 
-/* Seals n full chunks, none of them the last: plaintext src + i*64 KiB becomes ciphertext and
- * tag at dst + i*(64 KiB + 16), with counters base + i. */
-void age_par_seal(struct age_par *p, const uint8_t *key, uint64_t base, const unsigned char *src,
-		  unsigned char *dst, size_t n);
+/* Seals n full chunks, none of them the last, on the calling thread: plaintext
+ * src + i*64 KiB becomes ciphertext and tag at dst + i*(64 KiB + 16), with counters base + i. */
+void age_stream_seal(const uint8_t *key, uint64_t base, const unsigned char *src,
+		     unsigned char *dst, size_t n);
+
+/* As age_stream_seal, on the helper thread: returns at once (or after doing the work itself
+ * when p is NULL); age_par_wait must follow before src, dst or key are touched or freed. */
+void age_par_seal_begin(struct age_par *p, const uint8_t *key, uint64_t base,
+			const unsigned char *src, unsigned char *dst, size_t n);
+void age_par_wait(struct age_par *p);
 
 /* Opens n full chunks as "not last" (the reverse of age_par_seal); returns how many opened
  * before the first that did not (n when all did). src is left intact. */

@@ -3,7 +3,8 @@
  *
  * One ChaCha20-Poly1305 pass over a 64 KiB chunk is independent of every other chunk, so a
  * run of chunks that are known not to be the last one can be split between the calling
- * thread and one helper thread. libsodium's AEAD alone is slower per core than Go's fused
+ * thread and one helper thread. Opening splits a run in halves and waits; sealing hands the
+ * helper its share and lets the caller write the previous run meanwhile (age.c). libsodium's AEAD alone is slower per core than Go's fused
  * assembly, and this is what keeps amana at least as fast as stock age on a machine with two
  * or more cores. Memory stays flat: the callers hand in at most AGE_BATCH_CHUNKS at a time.
  *
@@ -154,11 +155,37 @@ static size_t split_run(struct age_par *p, struct age_run *r)
 	return first < h ? first : h + mine.done;
 }
 
-void age_par_seal(struct age_par *p, const uint8_t *key, uint64_t base, const unsigned char *src,
-		  unsigned char *dst, size_t n)
+void age_stream_seal(const uint8_t *key, uint64_t base, const unsigned char *src,
+		     unsigned char *dst, size_t n)
 {
 	struct age_run r = {true, key, base, src, dst, n, 0};
-	split_run(p, &r);
+	run_chunks(&r);
+}
+
+void age_par_seal_begin(struct age_par *p, const uint8_t *key, uint64_t base,
+			const unsigned char *src, unsigned char *dst, size_t n)
+{
+	struct age_run r = {true, key, base, src, dst, n, 0};
+	if (!p) {
+		run_chunks(&r);
+		return;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->job = r;
+	p->has_job = true;
+	p->job_done = false;
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void age_par_wait(struct age_par *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	while (!p->job_done)
+		pthread_cond_wait(&p->finished, &p->lock);
+	pthread_mutex_unlock(&p->lock);
 }
 
 size_t age_par_open(struct age_par *p, const uint8_t *key, uint64_t base, const unsigned char *src,

@@ -16,7 +16,7 @@ local_setup() {
 	R2=$(age-keygen -y k2)
 }
 
-sizes="0 1 65535 65536 65537 196613 327680"
+sizes="0 1 65535 65536 65537 196613 327680 3145735"
 
 @test "amana encrypts, stock age decrypts: every size, binary and armored" {
 	for n in $sizes; do

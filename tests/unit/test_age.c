@@ -558,6 +558,51 @@ static void test_roundtrip_x25519(void **state)
 	age_recipients_free(r);
 }
 
+/* Large files fed in the pieces real callers use (whole chunks, 1 MiB, odd sizes), so that
+ * runs of chunks on two cores, the held-back chunk and the deferred writes all take part. */
+static void test_roundtrip_large_pieces(void **state)
+{
+	(void)state;
+	struct err e;
+	struct age_recipients *r;
+	struct age_identities *ids;
+	static const size_t pieces[] = {65536, 1 << 20, 200003, 3 * 65536, 17 * 65536 + 1};
+	size_t n = 5 * 1024 * 1024 + 3;
+	unsigned char *plain = malloc(n);
+	err_clear(&e);
+	fill_pattern(plain, n, 99);
+	assert_int_equal(age_recipients_new(&r, &e), 0);
+	assert_int_equal(age_recipients_add(r, spec_recipient, &e), 0);
+	assert_int_equal(age_identities_new(&ids, &e), 0);
+	assert_int_equal(age_identities_add(ids, spec_identity, strlen(spec_identity), &e), 0);
+	for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
+		for (size_t total = n - 3; total <= n; total += 3) { /* a chunk multiple, and not */
+			struct membuf c = {0}, p;
+			struct age_encryptor *enc;
+			assert_int_equal(age_encrypt_init(&enc, r, k == 2, mem_write, &c, &e), 0);
+			for (size_t off = 0; off < total; off += pieces[k]) {
+				size_t take = total - off < pieces[k] ? total - off : pieces[k];
+				assert_int_equal(age_encrypt_update(enc, plain + off, take, &e), 0);
+			}
+			assert_int_equal(age_encrypt_final(enc, &e), 0);
+			age_encrypt_free(enc);
+			if (k != 2) {
+				size_t chunks = (total + 65535) / 65536;
+				size_t hdr = (size_t)((unsigned char *)memmem(c.p, c.len, "\n--- ", 5) - c.p) + 49;
+				assert_int_equal(c.len, hdr + 16 + total + 16 * chunks);
+			}
+			assert_int_equal(decrypt_all(ids, c.p, c.len, k % 2 ? 1 << 20 : 70000, &p, &e), 0);
+			assert_int_equal(p.len, total);
+			assert_memory_equal(p.p, plain, total);
+			free(p.p);
+			free(c.p);
+		}
+	}
+	age_identities_free(ids);
+	age_recipients_free(r);
+	free(plain);
+}
+
 static void test_roundtrip_scrypt(void **state)
 {
 	(void)state;
@@ -811,6 +856,7 @@ int main(void)
 		cmocka_unit_test(test_recipients_file),
 		cmocka_unit_test(test_identity_file),
 		cmocka_unit_test(test_roundtrip_x25519),
+		cmocka_unit_test(test_roundtrip_large_pieces),
 		cmocka_unit_test(test_roundtrip_scrypt),
 		cmocka_unit_test(test_encrypted_identity_file),
 		cmocka_unit_test(test_tamper),
