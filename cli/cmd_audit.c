@@ -169,7 +169,7 @@ static void write_html(FILE *f, struct entry *es, size_t n, const struct finding
 	      "h1{font-size:1.6em}.verdict{font-size:1.4em;padding:.6em 1em;border-radius:6px;margin:1em 0}\n"
 	      ".pass{background:#e3f4e3;border:2px solid #2e7d32}.fail{background:#fde7e7;border:2px solid #c62828}\n"
 	      "table{border-collapse:collapse;width:100%;margin:1em 0}th,td{border:1px solid #999;padding:.3em .5em;"
-	      "text-align:start;vertical-align:top}th{background:#eee}code{font-family:monospace;word-break:break-all}\n"
+	      "text-align:start;vertical-align:top;overflow-wrap:anywhere}th{background:#eee}code{font-family:monospace;word-break:break-all}\n"
 	      ".bad{color:#c62828;font-weight:bold}.good{color:#2e7d32}li.fatal{color:#c62828}\n"
 	      "@media print{body{margin:0}.verdict{border-width:1px}}\n"
 	      "</style>\n</head>\n<body>\n<h1>amana audit report</h1>\n", f);
