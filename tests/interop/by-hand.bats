@@ -1,0 +1,280 @@
+#!/usr/bin/env bats
+# docs/verify-by-hand.md, run as written: every ```sh block of the page, in order, in one
+# shell, with stock tar, minisign, age, sqlite3, b2sum and sha256sum only. The blocks are
+# taken from the markdown each time, so the page and this test cannot drift apart.
+#
+# A freshly sealed bundle of the 24th conference's outcome passes every step; tampered
+# copies fail at the step that is meant to catch them, and amana refuses them too. Copies
+# that must reach the steps after decryption have their outer layer re-made with the
+# issuer's key (stock minisign), as only a tampering issuer or a buggy build could: that is
+# the only way to test that steps 6 to 10 catch what they are meant to.
+
+load ../lib/common
+
+DOC=$TOP/docs/verify-by-hand.md
+
+local_setup() {
+	local t
+	for t in tar minisign age age-keygen sqlite3 b2sum sha256sum base64 od awk paste; do
+		command -v "$t" >/dev/null || { echo "$t is not installed (.ci/run installs it)" >&2; return 1; }
+	done
+	export LC_ALL=C.UTF-8
+	mkkey_sign "الأمانة العامة لمجلس وزراء الداخلية العرب" secretariat
+	mkkey_enc "وزارة الداخلية - تونس" tunisia
+	mkkey_enc "وزارة الداخلية - مصر" egypt
+	mkkey_enc "وزارة الداخلية - الأردن" jordan
+	amana -q recipient add tunisia.pub --name "تونس"
+	amana -q recipient add egypt.pub --name "مصر"
+	amana -q trust add secretariat.pub --name "الأمانة العامة"
+	cp -R "$TOP/docs/examples/conference-24" src
+	amana -q seal src/outcome.json -s secretariat.key --to "تونس" --to "مصر" -o conference-24.amana
+}
+
+# The page's sh blocks as one script. A block belongs to the "## N. ..." heading above it
+# (the "Before you start" block is step 0); the script prints "step N passed" after each.
+# Assignments given as arguments run right after step 0, as if the reader had typed them.
+steps_script() {
+	local header=$1
+	shift
+	printf '%s\n' "$header"
+	awk -v extra="$(printf '%s\n' "$@")" '
+		/^## / { h = substr($0, 4); num = (h ~ /^[0-9]+\./) ? h + 0 : 0; next }
+		/^```sh$/ { inb = 1; printf "echo \"== step %d\"\n", num; next }
+		inb && /^```$/ {
+			inb = 0
+			printf "echo \"step %d passed\"\n", num
+			if (num == 0 && extra != "") print extra
+			next
+		}
+		inb { print }
+	' "$DOC"
+}
+
+# by_hand DIR [NAME=VALUE...]: runs the page's steps in DIR (which holds conference-24.amana,
+# secretariat.pub and tunisia.key, the names the page uses) with bats' run.
+by_hand() {
+	local dir=$1
+	shift
+	steps_script 'set -eu -o pipefail' "$@" >"$T/steps.sh"
+	run bash -c 'cd "$1" && bash "$2"' by-hand "$dir" "$T/steps.sh"
+}
+
+# A folder with the files the page expects, and bundle as its conference-24.amana.
+case_dir() {
+	mkdir -p "$1"
+	cp "$2" "$1/conference-24.amana"
+	cp secretariat.pub tunisia.key "$1/"
+}
+
+# Steps 0 .. N-1 passed and step N (the one that should catch it) did not.
+assert_fails_at() {
+	local n=$1 i
+	for ((i = 0; i < n; i++)); do
+		assert_stderr_has "step $i passed"
+	done
+	assert_stderr_has "== step $n"
+	refute_output_has "step $n passed"
+}
+
+# forge NAME: unpacks conference-24.amana into $T/forge-NAME/outer and its payload (decrypted
+# with tunisia.key) into $T/forge-NAME/inner, for the test to change.
+forge() {
+	local w=$T/forge-$1
+	mkdir -p "$w/outer" "$w/inner"
+	tar -xf "$T/conference-24.amana" -C "$w/outer"
+	age -d -i "$T/tunisia.key" "$w/outer/payload.age" | tar -xf - -C "$w/inner"
+}
+
+# reseal NAME RECIPIENT...: re-makes a bundle from $T/forge-NAME/outer and inner: the inner tar
+# in amana's member order, encrypted to the recipients given (age1...), a new payload line in
+# the envelope, the envelope signed again with the issuer's key as amana signs it, the log
+# members (if the bundle had them) carried over unchanged. The result goes to the folder NAME
+# (see case_dir).
+reseal() {
+	local name=$1 w=$T/forge-$1 r
+	shift
+	local args=()
+	for r in "$@"; do args+=(-r "$r"); done
+	(
+		cd "$w/inner" || exit 1
+		{ printf '%s\n' manifest.sqlite manifest.sqlite.minisig; find files -type f | LC_ALL=C sort; } >../order
+		tar --format=ustar --owner=0 --group=0 --numeric-owner --mtime=@0 -cf ../inner.tar -T ../order
+		cd ../outer || exit 1
+		age "${args[@]}" -o payload.age ../inner.tar
+		digest=$(b2sum payload.age | cut -d' ' -f1)
+		size=$(wc -c <payload.age)
+		sed -i "s/^payload: .*/payload: blake2b-512 $digest $size/" envelope
+		id=$(sed -n 's/^bundle-id: //p' envelope)
+		seq=$(sed -n 's/^sequence: //p' envelope)
+		minisign -S -W -s "$T/secretariat.key" -m envelope -x envelope.minisig \
+			-c "amana envelope signature" -t "amana-bundle/1 $id $seq" >/dev/null
+		set -- envelope envelope.minisig payload.age
+		if [ -e log/checkpoint ]; then set -- "$@" log/checkpoint log/proof; fi
+		tar --format=ustar --owner=0 --group=0 --numeric-owner --mtime=@0 -cf ../bundle.amana "$@"
+	)
+	case_dir "$name" "$w/bundle.amana"
+}
+
+@test "the page's blocks are numbered in order, one block per step, 0 to 10" {
+	run -0 awk '
+		/^## / { h = substr($0, 4); num = (h ~ /^[0-9]+\./) ? h + 0 : 0; next }
+		/^```sh$/ { print num }
+	' "$DOC"
+	[ "$output" = "$(seq 0 10)" ]
+}
+
+@test "a freshly sealed bundle passes every step of verify-by-hand.md" {
+	case_dir good conference-24.amana
+	by_hand good
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	for i in $(seq 0 10); do
+		assert_stderr_has "step $i passed"
+	done
+	assert_stderr_has "bundle/payload.age: OK"
+	assert_stderr_has "inner/files/التوصيات.txt: OK"
+	assert_stderr_has "leaves/14.bin: OK"
+	# and amana agrees
+	run -0 amana verify conference-24.amana -i tunisia.key
+}
+
+@test "the steps also run under a plain POSIX sh" {
+	command -v dash >/dev/null || skip "dash is not installed"
+	case_dir good conference-24.amana
+	steps_script 'set -eu' >"$T/steps-sh.sh"
+	run -0 sh -c 'cd good && dash "$1"' sh "$T/steps-sh.sh"
+	assert_stderr_has "step 10 passed"
+}
+
+@test "Egypt, the other recipient, passes every step with its own key" {
+	case_dir egypt conference-24.amana
+	cp egypt.key egypt/
+	by_hand egypt IDENTITY=egypt.key
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	assert_stderr_has "step 10 passed"
+}
+
+@test "an altered envelope fails at step 3 (the issuer's signature)" {
+	case_dir env conference-24.amana
+	# created: 2026-... becomes 3026-...: still a well-formed envelope, no longer the signed one
+	local off
+	off=$(grep -abo 'created: ' env/conference-24.amana | head -n 1 | cut -d: -f1)
+	flip_byte env/conference-24.amana $((off + 9))
+	by_hand env
+	[ "$status" -eq 1 ]
+	assert_fails_at 3
+	run -1 amana verify env/conference-24.amana -i tunisia.key
+}
+
+@test "an envelope signed by another key fails at step 3" {
+	mkkey_sign "مزور" forger
+	forge other
+	(
+		cd "$T/forge-other/outer" || exit 1
+		id=$(sed -n 's/^bundle-id: //p' envelope)
+		minisign -S -W -s "$T/forger.key" -m envelope -x envelope.minisig -t "amana-bundle/1 $id 1" >/dev/null
+		tar --format=ustar -cf ../bundle.amana $(tar -tf "$T/conference-24.amana")
+	)
+	case_dir other "$T/forge-other/bundle.amana"
+	by_hand other
+	[ "$status" -eq 1 ]
+	assert_fails_at 3
+	run -1 amana verify other/conference-24.amana
+	assert_stderr_has "not by the issuer"
+}
+
+@test "an altered payload fails at step 4 (its digest)" {
+	case_dir payload conference-24.amana
+	local off
+	off=$(grep -abo 'age-encryption.org/v1' payload/conference-24.amana | head -n 1 | cut -d: -f1)
+	flip_byte payload/conference-24.amana $((off + 5000))
+	by_hand payload
+	[ "$status" -eq 1 ]
+	assert_fails_at 4
+	assert_stderr_has "bundle/payload.age: FAILED"
+	run -1 amana verify payload/conference-24.amana
+}
+
+@test "a key the bundle was not sealed for fails at step 5 (decryption)" {
+	case_dir jordan conference-24.amana
+	cp jordan.key jordan/
+	by_hand jordan IDENTITY=jordan.key
+	[ "$status" -eq 1 ]
+	assert_fails_at 5
+	run -5 amana verify conference-24.amana -i jordan.key
+}
+
+@test "a manifest altered under its old signature fails at step 6" {
+	forge m
+	sqlite3 "$T/forge-m/inner/manifest.sqlite" "UPDATE records SET body = body || ' (معدل)' WHERE seq = 7"
+	reseal m "$(cat tunisia.pub)"
+	by_hand m
+	[ "$status" -eq 1 ]
+	assert_fails_at 6
+	run -1 amana verify m/conference-24.amana -i tunisia.key
+	assert_stderr_has "the manifest's signature"
+}
+
+@test "a payload re-encrypted for a state that is not listed fails at step 8" {
+	# Tunisia decrypts and re-encrypts the plaintext for Jordan: the manifest and its
+	# signature are the issuer's, but Jordan is not among the recipients the issuer named.
+	forge fwd
+	reseal fwd "$(cat jordan.pub)"
+	cp jordan.key fwd/
+	by_hand fwd IDENTITY=jordan.key
+	[ "$status" -eq 1 ]
+	assert_fails_at 8
+	run -1 amana verify fwd/conference-24.amana -i jordan.key
+	assert_stderr_has "does not list"
+}
+
+@test "an attachment altered inside the payload fails at step 9 (its digest)" {
+	forge att
+	printf 'سطر مضاف\n' >>"$T/forge-att/inner/files/التوصيات.txt"
+	reseal att "$(cat tunisia.pub)" "$(cat egypt.pub)"
+	by_hand att
+	[ "$status" -eq 1 ]
+	assert_fails_at 9
+	assert_stderr_has "inner/files/التوصيات.txt: FAILED"
+	run -1 amana verify att/conference-24.amana -i tunisia.key
+}
+
+@test "an attachment added inside the payload fails at step 9 (the listing)" {
+	forge extra
+	printf 'not listed\n' >"$T/forge-extra/inner/files/extra.txt"
+	reseal extra "$(cat tunisia.pub)" "$(cat egypt.pub)"
+	by_hand extra
+	[ "$status" -eq 1 ]
+	assert_fails_at 9
+	assert_stderr_has "files/extra.txt"
+	run -1 amana verify extra/conference-24.amana -i tunisia.key
+	assert_stderr_has "not listed in the manifest"
+}
+
+@test "a record altered in a manifest the issuer signed again fails at step 10 (its leaf)" {
+	forge rec
+	w=$T/forge-rec/inner
+	sqlite3 "$w/manifest.sqlite" "UPDATE records SET body = body || ' (معدل)' WHERE seq = 7"
+	id=$(tar -xOf conference-24.amana envelope | sed -n 's/^bundle-id: //p')
+	minisign -S -W -s secretariat.key -m "$w/manifest.sqlite" -x "$w/manifest.sqlite.minisig" \
+		-c "amana manifest signature" -t "amana-manifest/1 $id 1" >/dev/null
+	reseal rec "$(cat tunisia.pub)"
+	by_hand rec
+	[ "$status" -eq 1 ]
+	assert_fails_at 10
+	assert_stderr_has "leaves/7.bin: FAILED"
+	run -1 amana verify rec/conference-24.amana -i tunisia.key
+	assert_stderr_has "record 7"
+}
+
+@test "a container with an extra member fails at step 1, before anything is unpacked" {
+	forge extra
+	printf 'extra\n' >"$T/forge-extra/outer/extra"
+	(cd "$T/forge-extra/outer" && tar --format=ustar -cf ../bundle.amana $(tar -tf "$T/conference-24.amana") extra)
+	case_dir cont "$T/forge-extra/bundle.amana"
+	by_hand cont
+	[ "$status" -eq 1 ]
+	assert_fails_at 1
+	refute_exists cont/bundle
+	run -3 amana verify cont/conference-24.amana
+	assert_stderr_has "unexpected member 'extra'"
+}
