@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "keys/passphrase.h"
+#include "vault/age.h"
 #include "vault/bech32.h"
 #include "vault/clock.h"
 #include "vault/io.h"
@@ -117,12 +118,54 @@ done:
 	return rc;
 }
 
-/* TEMPORARY until vault/age lands: replaced by age scrypt encryption of the identity. */
+/* Output of age encryption into a fixed sodium_malloc'd buffer. */
+struct secret_sink {
+	char *buf;
+	size_t len, cap;
+};
+
+static int sink_write(void *ctx, const void *data, size_t n, struct err *e)
+{
+	struct secret_sink *k = ctx;
+	if (k->len + n + 1 > k->cap)
+		return err_set(e, ERR_INTERNAL, "the protected identity outgrew its buffer");
+	memcpy(k->buf + k->len, data, n);
+	k->len += n;
+	k->buf[k->len] = '\0';
+	return 0;
+}
+
+/* Replaces *text (an identity file, sodium memory) by itself encrypted with a passphrase,
+ * ASCII-armored, as 'age -p -a' writes it (scrypt, work factor 2^18). */
 static int keyfile_age_protect(char **text, int pass_fd, struct err *e)
 {
-	(void)text;
-	(void)pass_fd;
-	return err_set(e, ERR_USAGE, "--passphrase is not available yet");
+	char *pass = NULL;
+	size_t passlen = 0, n = strlen(*text);
+	struct age_recipients *r = NULL;
+	struct age_encryptor *enc = NULL;
+	struct secret_sink k = {NULL, 0, 4096 + 2 * n};
+	int rc = -1;
+	if (passphrase_read(pass_fd, "Passphrase for the new identity: ", true, &pass, &passlen, e) != 0)
+		return -1;
+	if (!(k.buf = sodium_malloc(k.cap))) {
+		err_set(e, ERR_IO, "out of memory");
+		goto done;
+	}
+	if (age_recipients_new(&r, e) != 0 || age_recipients_add_passphrase(r, pass, passlen, 0, e) != 0 ||
+	    age_encrypt_init(&enc, r, true, sink_write, &k, e) != 0 ||
+	    age_encrypt_update(enc, *text, n, e) != 0 || age_encrypt_final(enc, e) != 0)
+		goto done;
+	sodium_free(*text);
+	*text = k.buf;
+	k.buf = NULL;
+	rc = 0;
+done:
+	age_encrypt_free(enc);
+	age_recipients_free(r);
+	passphrase_free(pass);
+	if (k.buf)
+		sodium_free(k.buf);
+	return rc;
 }
 
 int keyfile_new_encrypt(const char *name, const char *prefix, bool passphrase, int pass_fd,
