@@ -168,5 +168,7 @@ int cmd_witness(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_audit(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_open(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+int cmd_records(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+int cmd_record(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 
 #endif

@@ -94,6 +94,23 @@ const struct cli_cmd cli_cmds[] = {
 	 ".amana) then holds manifest.sqlite, manifest.sqlite.minisig and files/. The vault\n"
 	 "records the bundle and its records as received.",
 	 cmd_open},
+	{"record",
+	 "amana record export BUNDLE SEQ -i IDENTITY -o FILE.proof [--passphrase-fd N]\n"
+	 "amana record verify FILE.proof [-p PUB]",
+	 "forward one record with a proof; check such a proof",
+	 "'record export' verifies the bundle, then writes record SEQ (numbered from 1) with its\n"
+	 "salt, its Merkle inclusion path and the bundle's signed envelope, as readable UTF-8 text.\n"
+	 "Whoever receives it checks, offline, with 'record verify' and the issuer's public key\n"
+	 "(or the vault's pinned issuers), that the issuer published exactly that text in that\n"
+	 "bundle; the proof reveals nothing of the other records.",
+	 cmd_record},
+	{"records", "amana records [BUNDLE] [--search TEXT]",
+	 "list or search the records of the bundles this vault opened",
+	 "Without --search, lists every record (or those of BUNDLE: a .amana file or a bundle id).\n"
+	 "--search finds records whose title or body has all the words given, whatever their\n"
+	 "diacritics, tatweel, hamza or alef forms (أ إ آ ٱ = ا, ى = ي, ة = ه) or Latin case; a\n"
+	 "trailing '*' matches words that start with the last one. Stored text is never altered.",
+	 cmd_records},
 	{"recipient",
 	 "amana recipient add (age1...|FILE.pub) --name NAME\n"
 	 "amana recipient list\n"

@@ -130,3 +130,12 @@ CREATE TABLE seen_checkpoints (
 	seen      TEXT NOT NULL,
 	PRIMARY KEY (origin, size)
 );
+
+-- migration: 4
+-- Search over the records of opened bundles: FTS5 with amana's "amana" tokenizer (vault/
+-- search.c: Arabic diacritics and tatweel dropped, hamza and alef forms unified, Latin case
+-- folded). An external-content index over records (rowid), kept in step by the code that
+-- writes records. Stock sqlite3 cannot query it (it lacks the tokenizer); the records table
+-- itself stays plain.
+CREATE VIRTUAL TABLE records_fts USING fts5(title, body, content = 'records', content_rowid = 'rowid',
+                                            tokenize = 'amana');

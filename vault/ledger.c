@@ -114,7 +114,19 @@ int ledger_record_received(struct store *s, const struct envelope *env, const ch
 	    insert_bundle(s, "received", env, envelope, path, e) != 0)
 		goto fail;
 	if (m) {
-		sqlite3_stmt *del = store_prepare(s, "DELETE FROM records WHERE bundle_id = ?1", e);
+		/* The index first, while it can still read the rows it indexed. */
+		sqlite3_stmt *del = store_prepare(s, "INSERT INTO records_fts (records_fts, rowid, title, body) "
+						     "SELECT 'delete', rowid, title, body FROM records WHERE bundle_id = ?1", e);
+		if (!del)
+			goto fail;
+		sqlite3_bind_text(del, 1, env->bundle_id, -1, SQLITE_STATIC);
+		int frc = sqlite3_step(del);
+		sqlite3_finalize(del);
+		if (frc != SQLITE_DONE) {
+			store_fail(s, "cannot update the search index", e);
+			goto fail;
+		}
+		del = store_prepare(s, "DELETE FROM records WHERE bundle_id = ?1", e);
 		if (!del)
 			goto fail;
 		sqlite3_bind_text(del, 1, env->bundle_id, -1, SQLITE_STATIC);
@@ -126,12 +138,18 @@ int ledger_record_received(struct store *s, const struct envelope *env, const ch
 		}
 		sqlite3_stmt *ins = store_prepare(s, "INSERT INTO records (bundle_id, seq, kind, lang, title, body) "
 						     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", e);
+		sqlite3_stmt *idx = store_prepare(s, "INSERT INTO records_fts (rowid, title, body) "
+						     "VALUES (last_insert_rowid(), ?1, ?2)", e);
 		sqlite3_stmt *rd;
-		if (!ins)
+		if (!ins || !idx) {
+			sqlite3_finalize(ins);
+			sqlite3_finalize(idx);
 			goto fail;
+		}
 		if (sqlite3_prepare_v2(manifest_db(m), "SELECT seq, kind, lang, title, body FROM records ORDER BY seq",
 				       -1, &rd, NULL) != SQLITE_OK) {
 			sqlite3_finalize(ins);
+			sqlite3_finalize(idx);
 			err_set(e, ERR_FORMAT, "the manifest's records cannot be read");
 			goto fail;
 		}
@@ -142,15 +160,20 @@ int ledger_record_received(struct store *s, const struct envelope *env, const ch
 			for (int c = 1; c <= 4; c++)
 				sqlite3_bind_text(ins, c + 2, (const char *)sqlite3_column_text(rd, c),
 						  sqlite3_column_bytes(rd, c), SQLITE_TRANSIENT);
-			if (sqlite3_step(ins) != SQLITE_DONE) {
+			sqlite3_bind_text(idx, 1, (const char *)sqlite3_column_text(rd, 3), sqlite3_column_bytes(rd, 3), SQLITE_TRANSIENT);
+			sqlite3_bind_text(idx, 2, (const char *)sqlite3_column_text(rd, 4), sqlite3_column_bytes(rd, 4), SQLITE_TRANSIENT);
+			if (sqlite3_step(ins) != SQLITE_DONE || sqlite3_step(idx) != SQLITE_DONE) {
 				sqlite3_finalize(ins);
+				sqlite3_finalize(idx);
 				sqlite3_finalize(rd);
 				store_fail(s, "cannot record the bundle's records", e);
 				goto fail;
 			}
 			sqlite3_reset(ins);
+			sqlite3_reset(idx);
 		}
 		sqlite3_finalize(ins);
+		sqlite3_finalize(idx);
 		sqlite3_finalize(rd);
 		if (rc != SQLITE_DONE) {
 			err_set(e, ERR_FORMAT, "the manifest's records cannot be read");

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vault/err.h"
+
 #define RECORD_SALT_SIZE 32
 #define RECORD_LABEL "amana-record/1"
 
@@ -34,5 +36,68 @@ void record_salt(const uint8_t seed[32], uint64_t seq, uint8_t salt[RECORD_SALT_
 /* Computes the leaf hash of a record of bundle bundle_id (16 bytes). */
 void record_leaf(const uint8_t bundle_id[16], const struct record_fields *r,
 		 const uint8_t salt[RECORD_SALT_SIZE], uint8_t out[32]);
+
+/* ---- proofs of one record ---------------------------------------------------------------
+ *
+ * A record proof lets a member state forward one record to someone outside (a ministry, a
+ * court) who can check, offline, that the issuer published exactly that text in that
+ * bundle, and learn nothing of the other records (their texts stay inside the encrypted
+ * payload; their salts hide their leaf hashes). It is a UTF-8 text file a person can read:
+ *
+ *   amana-record-proof/1
+ *   bundle-id: <32 hex>
+ *   seq: <n>
+ *   kind: <kind>
+ *   lang: <lang>
+ *   title: <one line>
+ *   salt: <64 hex>
+ *   records: <count> <64 hex root>
+ *   path: <k>
+ *   <64 hex>                         k lines: the inclusion path, leaf to root
+ *   body: <bytes>
+ *   <the body, exactly that many bytes>
+ *   envelope: <bytes>
+ *   <the bundle's envelope, verbatim>
+ *   envelope.minisig: <bytes>
+ *   <its signature file, verbatim>
+ *
+ * Each blob is followed by one LF. The checker needs only the issuer's public key. */
+
+#define RECORD_PROOF_FORMAT "amana-record-proof/1"
+
+struct record_proof {
+	char bundle_id[33];
+	uint64_t seq;
+	char *kind, *lang, *title, *body;
+	size_t body_len;
+	uint8_t salt[RECORD_SALT_SIZE];
+	uint64_t count;
+	uint8_t root[32];
+	uint8_t (*path)[32];
+	size_t npath;
+	char *envelope, *signature;
+	size_t envelope_len, signature_len;
+};
+
+struct sqlite3;
+struct minisign_pub;
+struct envelope;
+
+/* Builds the proof of record seq from an opened manifest (whose records were checked), the
+ * bundle's envelope and its signature. */
+int record_proof_build(struct sqlite3 *manifest, const char *bundle_id, uint64_t seq,
+		       const char *envelope, size_t envelope_len, const char *signature,
+		       size_t signature_len, struct record_proof *p, struct err *e);
+
+int record_proof_encode(const struct record_proof *p, char **out, size_t *len, struct err *e);
+int record_proof_parse(const char *text, size_t len, struct record_proof *p, struct err *e);
+void record_proof_free(struct record_proof *p);
+
+/* Checks a proof with the issuer's key: the envelope's signature and trusted comment, the
+ * envelope names this bundle and this records root, and the record's leaf is in that root
+ * at position seq. ERR_VERIFY naming what failed; *env (freed with envelope_free) gets the
+ * envelope. */
+int record_proof_check(const struct record_proof *p, const struct minisign_pub *issuer,
+		       struct envelope *env, struct err *e);
 
 #endif

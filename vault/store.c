@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vault/io.h"
+#include "vault/search.h"
 
 extern const char schema_vault_sql[];
 
@@ -186,7 +187,7 @@ int store_open(struct store **out, const char *dir, struct err *e)
 		return -1;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
-	if (store_harden(s->db, e) != 0 ||
+	if (store_harden(s->db, e) != 0 || search_register(s->db, e) != 0 ||
 	    exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 		    "PRAGMA foreign_keys = ON; PRAGMA cell_size_check = ON;",
 		 "cannot set up the vault database", e) != 0 ||

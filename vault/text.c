@@ -105,7 +105,19 @@ bool text_has_controls(const char *s, size_t n)
 	return false;
 }
 
+static char *display(const char *s, size_t n, bool keep_lf);
+
 char *text_display(const char *s, size_t n)
+{
+	return display(s, n, false);
+}
+
+char *text_display_block(const char *s, size_t n)
+{
+	return display(s, n, true);
+}
+
+static char *display(const char *s, size_t n, bool keep_lf)
 {
 	/* Worst case: every byte becomes "\xNN" (4), every code point "\u{10FFFF}" (10). */
 	size_t cap = n * 10 + 1;
@@ -127,8 +139,9 @@ char *text_display(const char *s, size_t n)
 		} else if (cp == '\t') {
 			out[o++] = '\t'; /* visible as space; trusted comments use it */
 		} else if (cp == '\n') {
-			out[o++] = '\\';
-			out[o++] = 'n';
+			if (!keep_lf)
+				out[o++] = '\\';
+			out[o++] = keep_lf ? '\n' : 'n';
 		} else if (text_cp_hidden(cp)) {
 			o += (size_t)snprintf(out + o, cap - o, "\\u{%04X}", (unsigned)cp);
 		} else {

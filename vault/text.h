@@ -32,6 +32,9 @@ bool text_has_controls(const char *s, size_t n);
 /* Returns a malloc'd, NUL-terminated form of s[0..n) that is safe to show on a terminal. */
 char *text_display(const char *s, size_t n);
 
+/* As text_display, for text of several lines (a record's body): line feeds are kept. */
+char *text_display_block(const char *s, size_t n);
+
 /* Checks a user-given name (of a key, issuer, recipient): non-empty, at most max bytes, valid
  * UTF-8, no control characters, not only spaces. Returns NULL when fine, else a short reason. */
 const char *text_name_problem(const char *s, size_t max);

@@ -47,6 +47,7 @@ void verify_report_free(struct verify_report *r)
 {
 	envelope_free(&r->env);
 	free(r->envelope_text);
+	free(r->envelope_sig_text);
 	free(r->issuer_pinned_name);
 	free(r->recipient);
 	memset(r, 0, sizeof *r);
@@ -111,6 +112,7 @@ static int meta_matches(const struct manifest_meta *m, const struct envelope *en
 static int check_inner(const struct verify_input *in, struct verify_report *r, struct age_decryptor *dec,
 		       const uint8_t pk[32], struct stage *stage, struct err *e)
 {
+
 	struct tar_reader *t = NULL;
 	struct manifest *m = NULL;
 	struct manifest_meta meta;
@@ -120,7 +122,6 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 	struct minisign_sig msig = {0};
 	uint64_t size;
 	int rc = -1, fd = -1;
-	(void)in;
 
 	if (!buf) {
 		err_set(e, ERR_IO, "out of memory");
@@ -282,6 +283,8 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 	if (manifest_check_records(m, bid, &meta, e) != 0)
 		goto done;
 	r->records = meta.records_count;
+	if (in->inner && in->inner(in->ctx, m, e) != 0)
+		goto done;
 
 	/* The rest of the plaintext (after the tar's end) must still authenticate. */
 	for (;;) {
@@ -350,6 +353,8 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 		err_prefix(e, "envelope.minisig");
 		goto done;
 	}
+	r->envelope_sig_text = sigtext;
+	sigtext = NULL;
 	uint8_t kid[8];
 	char sigid[17];
 	minisign_key_id_parse(r->env.issuer, kid);

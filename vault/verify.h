@@ -28,6 +28,8 @@
 #include "vault/envelope.h"
 #include "vault/err.h"
 
+struct manifest;
+
 /* Finds a pinned issuer by minisign key id: 1 (pk and *name filled; name malloc'd), 0 when
  * not pinned, -1 on error. */
 typedef int (*verify_issuer_fn)(void *ctx, const uint8_t key_id[8], uint8_t pk[32], char **name,
@@ -47,6 +49,9 @@ struct verify_input {
 	const char *out_dir;		  /* NULL: check only */
 	verify_issuer_fn issuer;
 	verify_log_fn log;		  /* may be NULL */
+	/* Called with the opened manifest once every inner check passed, before it is closed
+	 * (record export reads a record and the leaves there); may be NULL. */
+	int (*inner)(void *ctx, struct manifest *m, struct err *e);
 	void *ctx;
 	/* Keep going after an unpinned issuer or a bad signature, to report what else holds (for
 	 * inspect); the result is still a failure. */
@@ -56,6 +61,7 @@ struct verify_input {
 struct verify_report {
 	struct envelope env;
 	char *envelope_text;
+	char *envelope_sig_text; /* envelope.minisig as read */
 	bool envelope_parsed;
 	int issuer_pinned;	/* 1 pinned, 0 not pinned, -1 not checked */
 	char *issuer_pinned_name;

@@ -1,0 +1,146 @@
+/*
+ * cmd_records.c - "amana records": list or search the records of the bundles this vault
+ * opened.
+ *
+ *   records [BUNDLE] [--search TEXT] [--json]
+ *
+ * BUNDLE narrows to one bundle: a .amana file, or a bundle id (or its first hex digits).
+ * --search matches words whatever their diacritics, tatweel, hamza and alef forms, or Latin
+ * case (vault/search.h); results show the bundle, its conference, the record's number and
+ * title, and a snippet of the original text around the match.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "vault/bundle.h"
+#include "vault/envelope.h"
+#include "vault/io.h"
+#include "vault/search.h"
+#include "vault/store.h"
+
+/* The bundle id a BUNDLE argument names: read from the file's envelope when it is a file,
+ * else the argument itself (hex, possibly a prefix). *out is malloc'd. */
+static int bundle_filter(const char *arg, char **out, struct err *e)
+{
+	*out = NULL;
+	if (!io_exists(arg)) {
+		size_t n = strlen(arg);
+		if (n == 0 || n > 32 || strspn(arg, "0123456789abcdef") != n) {
+			err_set(e, ERR_USAGE, "'%s' is neither a bundle file nor a bundle id", arg);
+			return err_hint(e, "give a .amana file or the hex bundle id shown by 'amana inspect'");
+		}
+		return (*out = strdup(arg)) ? 0 : err_set(e, ERR_IO, "out of memory");
+	}
+	int fd = open(arg, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_errno(e, ERR_IO, "cannot open '%s'", arg);
+	struct tar_reader *t = NULL;
+	char *text = NULL;
+	uint64_t size;
+	struct envelope env;
+	int rc = -1;
+	memset(&env, 0, sizeof env);
+	if (tar_reader_open_fd(&t, fd, "the bundle", e) == 0 &&
+	    tar_reader_expect(t, BUNDLE_ENVELOPE, ENVELOPE_MAX, &size, e) == 0 &&
+	    tar_reader_slurp(t, size, &text, e) == 0 && envelope_parse(text, size, &env, e) == 0)
+		rc = (*out = strdup(env.bundle_id)) ? 0 : err_set(e, ERR_IO, "out of memory");
+	envelope_free(&env);
+	free(text);
+	tar_reader_free(t);
+	close(fd);
+	return rc;
+}
+
+int cmd_records(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct option longs[] = {
+		{"search", required_argument, NULL, 's'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *typed = NULL;
+	int c;
+	while ((c = cli_getopt(ctx, argc, argv, "", longs, e)) > 0)
+		if (c == 's')
+			typed = optarg;
+	if (c < 0)
+		return c;
+	if (cli_nargs(argc, argv, 0, 1, "", e) != 0)
+		return -1;
+	struct store *s = cli_store(ctx, e);
+	char *filter = NULL, *match = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	if (!s)
+		return -1;
+	if (optind < argc && bundle_filter(argv[optind], &filter, e) != 0)
+		return -1;
+	if (typed && !(match = search_query(typed))) {
+		free(filter);
+		return cli_usage(e, "--search needs at least one word");
+	}
+	const char *sql = match
+		? "SELECT r.bundle_id, b.conference, r.seq, r.title, "
+		  "snippet(records_fts, -1, '[', ']', '…', 12), r.kind, r.lang "
+		  "FROM records_fts JOIN records r ON r.rowid = records_fts.rowid "
+		  "JOIN bundles b ON b.bundle_id = r.bundle_id AND b.direction = 'received' "
+		  "WHERE records_fts MATCH ?1 AND (?2 IS NULL OR r.bundle_id LIKE ?2 || '%') "
+		  "ORDER BY rank, r.bundle_id, r.seq LIMIT 1000"
+		: "SELECT r.bundle_id, b.conference, r.seq, r.title, NULL, r.kind, r.lang FROM records r "
+		  "JOIN bundles b ON b.bundle_id = r.bundle_id AND b.direction = 'received' "
+		  "WHERE ?2 IS NULL OR r.bundle_id LIKE ?2 || '%' ORDER BY b.created, r.bundle_id, r.seq";
+	if (!(st = store_prepare(s, sql, e)))
+		goto done;
+	if (match)
+		sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+	if (filter)
+		sqlite3_bind_text(st, 2, filter, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
+	if (ctx->json)
+		json_begin_array(NULL);
+	size_t n = 0;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *bid = (const char *)sqlite3_column_text(st, 0);
+		const char *conf = (const char *)sqlite3_column_text(st, 1);
+		long long seq = sqlite3_column_int64(st, 2);
+		const char *title = (const char *)sqlite3_column_text(st, 3);
+		const char *snip = (const char *)sqlite3_column_text(st, 4);
+		if (ctx->json) {
+			json_begin_object();
+			json_str("bundle_id", bid);
+			json_str("conference", conf);
+			json_int("seq", seq);
+			json_str("kind", (const char *)sqlite3_column_text(st, 5));
+			json_str("lang", (const char *)sqlite3_column_text(st, 6));
+			json_str("title", title);
+			if (snip)
+				json_str("snippet", snip);
+			json_end_object();
+		} else {
+			out_line("%.12s  %3lld  %s  (%s)", bid, seq, out_safe(0, title), out_safe(1, conf));
+			if (snip)
+				out_line("      %s", out_safe(2, snip));
+		}
+		n++;
+	}
+	if (step != SQLITE_DONE) {
+		store_fail(s, "cannot search the records", e);
+		goto done;
+	}
+	if (ctx->json) {
+		json_end_array();
+		json_done();
+	} else if (n == 0) {
+		out_note(ctx, match ? "no record matches" : filter ? "no record of that bundle in this vault" : "no records: open a bundle first ('amana open')");
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	free(filter);
+	free(match);
+	return rc;
+}
