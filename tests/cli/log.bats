@@ -556,6 +556,24 @@ cosigned_setup() {
 	run -1 member verify bad.amana
 }
 
+@test "a witnessed checkpoint without the issuer's signature is refused (exit 1), pinned witness or not" {
+	# Found by tests/fuzz/fuzz_log_proof.c (regressions/log_proof/witnessed-note-signed-by-witness-only):
+	# the issuer's signature line of the witnessed note renamed, so that only the witness's
+	# cosignature is by a known key.
+	cosigned_setup
+	tar xOf b2.amana log/proof >p
+	[ "$(grep -c "^— amana/$ID " p)" = 1 ]
+	rebuild b2.amana unsigned.amana "sed -i 's|^— amana/$ID |— amanb/$ID |' log/proof"
+	run -1 member verify unsigned.amana
+	assert_stderr_has "log/proof: witnessed checkpoint 1"
+	member -q trust add w.pub --name "الأردن" --witness
+	run -1 member verify unsigned.amana
+	assert_stderr_has "log/proof: witnessed checkpoint 1"
+	refute_output_has "failed without saying why"
+	run -1 member open unsigned.amana -i tn.key -o out
+	refute_exists out
+}
+
 @test "two witnesses who cosigned different checkpoints both vouch for the next bundle" {
 	# Issue 6, point 3: later bundles carry the cosignatures; --witnesses K demands K
 	# valid cosignatures from pinned witnesses. Jordan cosigns bundle 1, Morocco bundle 2.
