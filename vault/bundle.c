@@ -7,12 +7,44 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <langinfo.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vault/text.h"
 
 #define READ_BLOCK 65536
+
+/* libarchive converts names through the calling thread's LC_CTYPE. Names in amana's tars are
+ * UTF-8, so every call into libarchive runs under a UTF-8 locale (C.UTF-8), whatever the
+ * process's locale: the bytes written and the names read are then the same everywhere.
+ * Where no UTF-8 locale exists, the process's own is used (writing then falls back to raw
+ * names with hdrcharset=BINARY). */
+static locale_t utf8_locale(void)
+{
+	static locale_t loc;
+	static bool tried;
+	if (!tried) {
+		tried = true;
+		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+		if (!loc)
+			loc = newlocale(LC_CTYPE_MASK, "C.utf8", (locale_t)0);
+	}
+	return loc;
+}
+
+/* Enters the UTF-8 locale for this thread; returns what to restore with leave_utf8. */
+static locale_t enter_utf8(void)
+{
+	locale_t loc = utf8_locale();
+	return loc ? uselocale(loc) : (locale_t)0;
+}
+
+static void leave_utf8(locale_t old)
+{
+	if (old)
+		uselocale(old);
+}
 
 /* ---- writing ---------------------------------------------------------------------------- */
 
@@ -48,8 +80,20 @@ static int writer_fail(struct tar_writer *w, const char *what, struct err *e)
 	return err_set(e, ERR_IO, "%s: %s", what, archive_error_string(w->a) ? archive_error_string(w->a) : "libarchive failed");
 }
 
+static int writer_open(struct tar_writer **out, tar_write_fn write, void *ctx, int64_t mtime,
+		       struct err *e);
+
 int tar_writer_open(struct tar_writer **out, tar_write_fn write, void *ctx, int64_t mtime,
 		    struct err *e)
+{
+	locale_t old = enter_utf8();
+	int rc = writer_open(out, write, ctx, mtime, e);
+	leave_utf8(old);
+	return rc;
+}
+
+static int writer_open(struct tar_writer **out, tar_write_fn write, void *ctx, int64_t mtime,
+		       struct err *e)
 {
 	struct tar_writer *w = calloc(1, sizeof *w);
 	*out = NULL;
@@ -64,7 +108,7 @@ int tar_writer_open(struct tar_writer **out, tar_write_fn write, void *ctx, int6
 	 * Under a UTF-8 locale (cli/main.c asks for C.UTF-8) names pass unchanged and stock tar
 	 * reads them quietly; elsewhere they are written as raw bytes with hdrcharset=BINARY,
 	 * which round-trips too (GNU tar names the keyword it does not know, then goes on). */
-	const char *cs = nl_langinfo(CODESET);
+	const char *cs = nl_langinfo_l(CODESET, uselocale((locale_t)0));
 	w->utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 	/* pax_restricted: plain ustar headers unless a name or size needs a pax record; no
 	 * blocking, so the archive ends right after its two zero blocks. */
@@ -83,6 +127,7 @@ int tar_writer_open(struct tar_writer **out, tar_write_fn write, void *ctx, int6
 
 int tar_writer_entry(struct tar_writer *w, const char *name, uint64_t size, struct err *e)
 {
+	locale_t old = enter_utf8();
 	struct archive_entry *en = w->entry;
 	archive_entry_clear(en);
 	if (w->utf8)
@@ -95,9 +140,9 @@ int tar_writer_entry(struct tar_writer *w, const char *name, uint64_t size, stru
 	archive_entry_set_mtime(en, (time_t)w->mtime, 0);
 	archive_entry_set_uid(en, 0);
 	archive_entry_set_gid(en, 0);
-	if (archive_write_header(w->a, en) != ARCHIVE_OK)
-		return writer_fail(w, "cannot write a tar header", e);
-	return 0;
+	int rc = archive_write_header(w->a, en) != ARCHIVE_OK ? writer_fail(w, "cannot write a tar header", e) : 0;
+	leave_utf8(old);
+	return rc;
 }
 
 int tar_writer_data(struct tar_writer *w, const void *buf, size_t len, struct err *e)
@@ -256,8 +301,20 @@ void tar_reader_free(struct tar_reader *r)
 	free(r);
 }
 
+static int reader_next(struct tar_reader *r, const char **name, uint64_t *size, bool *end,
+		       struct err *e);
+
 int tar_reader_next(struct tar_reader *r, const char **name, uint64_t *size, bool *end,
 		    struct err *e)
+{
+	locale_t old = enter_utf8();
+	int rc = reader_next(r, name, size, end, e);
+	leave_utf8(old);
+	return rc;
+}
+
+static int reader_next(struct tar_reader *r, const char **name, uint64_t *size, bool *end,
+		       struct err *e)
 {
 	struct archive_entry *en;
 	*end = false;

@@ -26,6 +26,10 @@
 #define BUNDLE_CHECKPOINT "log/checkpoint"
 #define BUNDLE_PROOF "log/proof"
 #define BUNDLE_SIG_MAX 16384
+/* The untrusted comments of the two signatures: fixed, so that every byte of a bundle is
+ * checked (minisign itself leaves this line unsigned). */
+#define BUNDLE_ENVELOPE_SIG_COMMENT "amana envelope signature"
+#define BUNDLE_MANIFEST_SIG_COMMENT "amana manifest signature"
 #define BUNDLE_LOG_MAX (8u << 20) /* 100,000 leaves of 45 bytes, and notes */
 
 /* ---- writing ---------------------------------------------------------------------------- */

@@ -518,8 +518,11 @@ int log_check(struct store *s, const struct envelope *env, const uint8_t pk[32],
 		checkpoint_init(&wc);
 		memset(verified, 0, (nw + 1) * sizeof *verified);
 		int bad = note_parse(&wn, p.witnessed[i], p.witnessed_len[i], e) != 0 ||
-			  note_verify(&wn, keys, nw + 1, verified, e) != 0 || !verified[0] ||
-			  checkpoint_parse(&wc, wn.text, wn.text_len, e) != 0;
+			  note_verify(&wn, keys, nw + 1, verified, e) != 0;
+		if (!bad && !verified[0])
+			bad = err_set(e, ERR_VERIFY, "it is not signed by the issuer's log key") != 0;
+		if (!bad)
+			bad = checkpoint_parse(&wc, wn.text, wn.text_len, e) != 0;
 		if (!bad && (strcmp(wc.origin, out->origin) != 0 || wc.size > cp.size)) {
 			err_set(e, ERR_VERIFY, "a witnessed checkpoint is for another log or a larger tree");
 			bad = 1;

@@ -20,13 +20,6 @@
 #include "vault/text.h"
 
 #define READ_BUF (1u << 20)
-#define MANIFEST_SIG_UNTRUSTED "amana manifest signature"
-#define ENVELOPE_SIG_UNTRUSTED "amana envelope signature"
-
-static uint64_t round512(uint64_t n)
-{
-	return (n + 511) & ~(uint64_t)511;
-}
 
 /* ---- the spool: payload.age written chunk by chunk, in any order ------------------------ */
 
@@ -146,7 +139,7 @@ static char *sign_manifest(const struct seal_input *in, const char *path, const 
 		return NULL;
 	snprintf(tc, sizeof tc, "%s %s %llu", MANIFEST_FORMAT, bundle_hex,
 		 (unsigned long long)in->sequence);
-	if (minisign_sign(in->sk, MINISIGN_PREHASHED, hash, NULL, 0, tc, MANIFEST_SIG_UNTRUSTED, &sig, e) != 0)
+	if (minisign_sign(in->sk, MINISIGN_PREHASHED, hash, NULL, 0, tc, BUNDLE_MANIFEST_SIG_COMMENT, &sig, e) != 0)
 		return NULL;
 	char *text = minisign_sig_encode(&sig);
 	minisign_sig_clear(&sig);
@@ -279,6 +272,31 @@ static int tar_copy_file(struct tar_writer *w, const char *name, const char *pat
 	return rc;
 }
 
+static int count_write(void *ctx, const void *buf, size_t len, struct err *e)
+{
+	(void)buf;
+	(void)e;
+	*(uint64_t *)ctx += len;
+	return 0;
+}
+
+/* The size of the payload's head (manifest.sqlite and its signature as tar entries), by
+ * writing it with the placeholder manifest, which has the real one's size. */
+static int head_size(const char *manifest, uint64_t msize, const char *sig, int64_t created,
+		     uint64_t *out, struct err *e)
+{
+	struct tar_writer *w;
+	*out = 0;
+	if (tar_writer_open(&w, count_write, out, created, e) != 0)
+		return -1;
+	if (tar_copy_file(w, "manifest.sqlite", manifest, msize, e) != 0 ||
+	    tar_writer_file(w, "manifest.sqlite.minisig", sig, strlen(sig), e) != 0) {
+		tar_writer_abort(w);
+		return -1;
+	}
+	return tar_writer_detach(w, e);
+}
+
 /* BLAKE2b-512 and size of the finished spool. */
 static int hash_spool(int fd, uint64_t size, uint8_t out[64], struct err *e)
 {
@@ -369,9 +387,10 @@ int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e)
 	    file_size(placeholder, &msize, e) != 0 || !(msig = sign_manifest(in, placeholder, meta.bundle_id, e)))
 		goto done;
 	size_t sigsize = strlen(msig);
+	if (head_size(placeholder, msize, msig, in->created, &sp.start, e) != 0)
+		goto done;
 	free(msig);
 	msig = NULL;
-	sp.start = 512 + round512(msize) + 512 + round512(sigsize);
 	sp.has_boundary = sp.start % AGE_CHUNK != 0;
 	sp.boundary_index = sp.start / AGE_CHUNK;
 
@@ -476,7 +495,7 @@ int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e)
 	char tc[128];
 	struct minisign_sig esig;
 	envelope_trusted_comment(env, tc, sizeof tc);
-	if (minisign_sign(in->sk, MINISIGN_PREHASHED, ehash, NULL, 0, tc, ENVELOPE_SIG_UNTRUSTED, &esig, e) != 0)
+	if (minisign_sign(in->sk, MINISIGN_PREHASHED, ehash, NULL, 0, tc, BUNDLE_ENVELOPE_SIG_COMMENT, &esig, e) != 0)
 		goto done;
 	s->envelope_sig = minisign_sig_encode(&esig);
 	minisign_sig_clear(&esig);

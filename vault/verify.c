@@ -15,6 +15,7 @@
 #include "vault/io.h"
 #include "vault/manifest.h"
 #include "vault/minisign.h"
+#include "vault/outcome.h"
 #include "vault/text.h"
 
 #define MANIFEST_MAX (1ULL << 32)
@@ -167,6 +168,10 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 		err_prefix(e, "manifest.sqlite.minisig");
 		goto done;
 	}
+	if (strcmp(msig.untrusted, BUNDLE_MANIFEST_SIG_COMMENT) != 0) {
+		err_set(e, ERR_VERIFY, "manifest.sqlite.minisig: the untrusted comment is not amana's (the file was altered)");
+		goto done;
+	}
 	struct minisign_pub pub;
 	uint8_t kid[8];
 	minisign_key_id_parse(r->env.issuer, kid);
@@ -226,6 +231,12 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 			goto done;
 		}
 		const char *rel = name + 6;
+		const char *why = outcome_path_problem(rel);
+		if (why) {
+			err_set(e, ERR_FORMAT, "the payload: member '%s': %s", shown ? shown : "?", why);
+			free(shown);
+			goto done;
+		}
 		if (prev && strcmp(prev, rel) >= 0) {
 			err_set(e, ERR_FORMAT, "the payload: member '%s' is out of order or repeated", shown ? shown : "?");
 			free(shown);
@@ -238,6 +249,27 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 		if (manifest_file(m, rel, &found, &lsize, want, e) != 0) {
 			free(shown);
 			goto done;
+		}
+		/* A listed file may not also be a folder of another ("a" and "a/b"): each leading
+		 * part of the path must not itself be a listed file. */
+		for (const char *sl = strchr(rel, '/'); found && sl; sl = strchr(sl + 1, '/')) {
+			char *part = strndup(rel, (size_t)(sl - rel));
+			bool clash = false;
+			uint64_t psz;
+			uint8_t pd[64];
+			if (!part || manifest_file(m, part, &clash, &psz, pd, e) != 0) {
+				free(part);
+				free(shown);
+				if (e->code == ERR_OK)
+					err_set(e, ERR_IO, "out of memory");
+				goto done;
+			}
+			free(part);
+			if (clash) {
+				err_set(e, ERR_FORMAT, "the payload: '%s' needs a folder where the manifest lists a file", shown ? shown : "?");
+				free(shown);
+				goto done;
+			}
 		}
 		if (!found || lsize != size) {
 			err_set(e, ERR_VERIFY, found ? "'%s' is not of the size the manifest lists" : "'%s' is not listed in the manifest",
@@ -353,6 +385,12 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 		err_prefix(e, "envelope.minisig");
 		goto done;
 	}
+	if (strcmp(sig.untrusted, BUNDLE_ENVELOPE_SIG_COMMENT) != 0) {
+		err_set(e, ERR_VERIFY, "envelope.minisig: the untrusted comment is not amana's (the file was altered)");
+		r->envelope_sig_ok = 0;
+		if (failed(in, r, e) != 0)
+			goto done;
+	}
 	r->envelope_sig_text = sigtext;
 	sigtext = NULL;
 	uint8_t kid[8];
@@ -393,7 +431,7 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 			r->envelope_sig_ok = 0;
 			if (failed(in, r, e) != 0)
 				goto done;
-		} else {
+		} else if (r->envelope_sig_ok != 0) {
 			r->envelope_sig_ok = 1;
 		}
 	}
