@@ -58,9 +58,10 @@ bundle_id() {
 }
 
 # The last `run`'s output as a file, and one JSON path of it.
+J="CAST(readfile('out.json') AS TEXT)"
 json() {
 	printf '%s' "$output" >"$T/out.json"
-	sqlite3 :memory: "select json_extract(readfile('$T/out.json'), '$1')"
+	sqlite3 :memory: "select json_extract($J, '$1')"
 }
 
 # A refusal names both checkpoints that disagree: NEW's (this bundle's) and SEEN's.
@@ -125,9 +126,9 @@ swap_char() {
 		[ "$(json '$[0].size')" = "$size" ]
 		[ "$(json '$[0].root')" = "$(root_hex b$size.amana)" ]
 		[ "$(json '$[0].cosignatures')" = 0 ]
-		[ "$(sqlite3 :memory: "select json_array_length(readfile('$T/out.json'))")" = 1 ]
+		[ "$(sqlite3 :memory: "select json_array_length($J)")" = 1 ]
 		tar xOf b$size.amana log/checkpoint >cp.txt
-		[ "$(sqlite3 :memory: "select json_extract(readfile('$T/out.json'), '\$[0].checkpoint') = CAST(readfile('$T/cp.txt') AS TEXT)")" = 1 ]
+		[ "$(sqlite3 :memory: "select json_extract($J, '\$[0].checkpoint') = CAST(readfile('cp.txt') AS TEXT)")" = 1 ]
 	done
 	# Each bundle's leaves are the log's, in order: those of 3 extend those of 2.
 	diff <(tar xOf b2.amana log/proof | sed -n '/^leaves/,/^witnessed/p' | sed '1d;$d') \
