@@ -171,7 +171,8 @@ reseal() {
 	(
 		cd "$T/forge-other/outer" || exit 1
 		id=$(sed -n 's/^bundle-id: //p' envelope)
-		minisign -S -W -s "$T/forger.key" -m envelope -x envelope.minisig -t "amana-bundle/1 $id 1" >/dev/null
+		minisign -S -W -s "$T/forger.key" -m envelope -x envelope.minisig \
+			-c "amana envelope signature" -t "amana-bundle/1 $id 1" >/dev/null
 		tar --format=ustar -cf ../bundle.amana $(tar -tf "$T/conference-24.amana")
 	)
 	case_dir other "$T/forge-other/bundle.amana"
