@@ -99,8 +99,10 @@ static int key_new(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 			json_done();
 			return 0;
 		}
-		out_line("key id:     %s", id);
-		out_line("public key: %s", b64);
+		if (ctx->verbosity >= 0) {
+			out_line("key id:     %s", id);
+			out_line("public key: %s", b64);
+		}
 		out_note(ctx, "wrote %s.key (secret%s, keep it safe) and %s.pub (share it)", prefix,
 			 no_pass ? ", NOT encrypted" : ", encrypted", prefix);
 		out_note(ctx, "member states pin it with: amana trust add %s.pub --name '%s'", prefix,
@@ -126,7 +128,9 @@ static int key_new(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 			json_done();
 			return 0;
 		}
-		out_line("recipient: %s", recipient);
+		if (ctx->verbosity >= 0) {
+			out_line("recipient: %s", recipient);
+		}
 		out_note(ctx, "wrote %s.key (identity%s, keep it safe) and %s.pub (share it)", prefix,
 			 pass ? ", passphrase-protected" : "", prefix);
 		out_note(ctx, "the secretariat adds it with: amana recipient add %s.pub --name '%s'",

@@ -183,8 +183,9 @@ static int log_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 				json_int("checkpoints", (long long)cps);
 				json_end_object();
 			} else {
-				out_line("log %s: %llu leaves and %llu checkpoints recomputed: ok", origin,
-					 (unsigned long long)leaves, (unsigned long long)cps);
+				out_line("log %s: %llu leaf%s and %llu checkpoint%s recomputed: ok", origin,
+					 (unsigned long long)leaves, leaves == 1 ? "" : "s", (unsigned long long)cps,
+					 cps == 1 ? "" : "s");
 			}
 		}
 	}
@@ -266,7 +267,7 @@ static int log_cosignature(struct cli_ctx *ctx, int argc, char **argv, struct er
 			json_int("added", (long long)added);
 			json_end_object();
 			json_done();
-		} else {
+		} else if (ctx->verbosity >= 0) {
 			out_line("%zu new cosignature%s stored; the next bundles carry them", added, added == 1 ? "" : "s");
 		}
 	}

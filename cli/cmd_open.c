@@ -130,13 +130,15 @@ int cmd_open(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		json_str("recipient", r.recipient);
 		json_end_object();
 		json_done();
-	} else {
+	} else if (ctx->verbosity >= 0) {
 		out_line("opened %s into %s/", out_safe(0, bundle), out_safe(1, out));
 		out_line("  from %s (%s), pinned as '%s'; sequence %llu", out_safe(0, r.env.issuer_name),
 			 r.env.issuer, out_safe(1, r.issuer_pinned_name), (unsigned long long)r.env.sequence);
 		out_line("  %s", out_safe(0, r.env.title));
 		out_line("  every check passed: signatures, payload digest, %llu files, %llu records",
 			 (unsigned long long)r.files, (unsigned long long)r.records);
+		if (ctx->verbosity > 0)
+			cli_print_report(ctx, &r, true, NULL, NULL);
 	}
 	rc = 0;
 done:

@@ -76,7 +76,7 @@ static int recipient_add(struct cli_ctx *ctx, int argc, char **argv, struct err 
 			json_str("recipient", r);
 			json_end_object();
 			json_done();
-		} else {
+		} else if (ctx->verbosity >= 0) {
 			out_line("added recipient '%s': %s", out_safe(0, name), r);
 		}
 	}

@@ -145,7 +145,7 @@ static int record_export(struct cli_ctx *ctx, int argc, char **argv, struct err 
 		json_int("path", (long long)x.proof.npath);
 		json_end_object();
 		json_done();
-	} else {
+	} else if (ctx->verbosity >= 0) {
 		out_line("wrote %s: record %llu of %llu of bundle %s, '%s'", out_safe(0, out), seq,
 			 (unsigned long long)x.proof.count, x.proof.bundle_id, out_safe(1, x.proof.title));
 		out_note(ctx, "whoever receives it checks it with: amana record verify %s -p ISSUER.pub",

@@ -23,6 +23,7 @@
 #include "vault/log.h"
 #include "vault/seal.h"
 #include "vault/store.h"
+#include "vault/text.h"
 
 struct progress {
 	bool on;
@@ -185,6 +186,11 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	minisign_key_id_hex(sk->key_id, issuer);
 	if (!issuer_name)
 		issuer_name = keyname && *keyname ? keyname : issuer;
+	const char *why = text_name_problem(issuer_name, KEYFILE_NAME_MAX);
+	if (why) {
+		cli_usage(e, "the issuer name is not usable: %s", why);
+		goto done;
+	}
 
 	/* The sequence number and the record of the bundle: one transaction. */
 	if (store_begin(s, e) != 0)
@@ -261,7 +267,7 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		json_end_array();
 		json_end_object();
 		json_done();
-	} else {
+	} else if (ctx->verbosity >= 0) {
 		out_line("sealed %s", out_safe(0, out));
 		out_line("  bundle %s, sequence %llu, issuer %s", sealed.env.bundle_id,
 			 (unsigned long long)in.sequence, issuer);
@@ -269,6 +275,12 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 			 (unsigned long long)sealed.env.payload_size);
 		for (size_t i = 0; i < nrecipients; i++)
 			out_line("  for %s", out_safe(0, recipients[i].name));
+		if (ctx->verbosity > 0) {
+			out_line("envelope:");
+			char *shown = text_display_block(sealed.envelope, sealed.envelope_len);
+			fputs(shown ? shown : "", stdout);
+			free(shown);
+		}
 	}
 	rc = 0;
 done:

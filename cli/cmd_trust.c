@@ -55,7 +55,7 @@ static int trust_add(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		json_str("role", witness ? "witness" : "issuer");
 		json_end_object();
 		json_done();
-	} else {
+	} else if (ctx->verbosity >= 0) {
 		out_line("trusted %s %s as '%s'", witness ? "witness" : "issuer", id, out_safe(0, name));
 	}
 	return 0;

@@ -91,7 +91,7 @@ static int witness_cosign(struct cli_ctx *ctx, int argc, char **argv, struct err
 		json_str("output", out);
 		json_end_object();
 		json_done();
-	} else {
+	} else if (ctx->verbosity >= 0) {
 		out_line("cosigned the checkpoint of log %s at size %llu, as %s", origin,
 			 (unsigned long long)size, name);
 		out_line("send %s to the secretariat: amana log cosignature add %s", out_safe(0, out),

@@ -22,6 +22,14 @@
 #include "vault/store.h"
 
 const struct cli_cmd cli_cmds[] = {
+	{"audit", "amana audit BUNDLE... [--html FILE] [--witnesses K]",
+	 "an auditor's report on bundles, without decryption keys",
+	 "For each bundle: issuer, key id, sequence, creation time, log index, checkpoint,\n"
+	 "witnesses, and the verdicts of the outer signature, log and payload digest. Across them:\n"
+	 "one consistent history per issuer, sequence numbers used twice, gaps. Exit 1 on any\n"
+	 "fork, reused sequence or failed check. --html writes one self-contained page to archive\n"
+	 "and print; --json prints the same on stdout.",
+	 cmd_audit},
 	{"decrypt", "amana decrypt (-i IDENTITY)... [-o OUT] [--passphrase-fd N] [FILE]",
 	 "decrypt an age file, as 'age -d' does",
 	 "Reads FILE (or standard input), binary or ASCII-armored, and writes the plaintext to OUT\n"
@@ -41,14 +49,6 @@ const struct cli_cmd cli_cmds[] = {
 	 "ASCII armor; binary output is never written to a terminal. With -o the file appears only\n"
 	 "once it is complete.",
 	 cmd_encrypt},
-	{"audit", "amana audit BUNDLE... [--html FILE] [--witnesses K]",
-	 "an auditor's report on bundles, without decryption keys",
-	 "For each bundle: issuer, key id, sequence, creation time, log index, checkpoint,\n"
-	 "witnesses, and the verdicts of the outer signature, log and payload digest. Across them:\n"
-	 "one consistent history per issuer, sequence numbers used twice, gaps. Exit 1 on any\n"
-	 "fork, reused sequence or failed check. --html writes one self-contained page to archive\n"
-	 "and print; --json prints the same on stdout.",
-	 cmd_audit},
 	{"help", "amana help [COMMAND]", "show help for amana or for one command", NULL, cmd_help},
 	{"inspect", "amana inspect BUNDLE",
 	 "check a bundle's outer layer without a decryption key",
@@ -94,6 +94,14 @@ const struct cli_cmd cli_cmds[] = {
 	 ".amana) then holds manifest.sqlite, manifest.sqlite.minisig and files/. The vault\n"
 	 "records the bundle and its records as received.",
 	 cmd_open},
+	{"recipient",
+	 "amana recipient add (age1...|FILE.pub) --name NAME\n"
+	 "amana recipient list\n"
+	 "amana recipient remove NAME",
+	 "the secretariat's directory of member states and their age recipients",
+	 "Names are UTF-8 and stored exactly as given; when shown, invisible and bidi control\n"
+	 "characters are escaped so that a name cannot disguise itself.",
+	 cmd_recipient},
 	{"record",
 	 "amana record export BUNDLE SEQ -i IDENTITY -o FILE.proof [--passphrase-fd N]\n"
 	 "amana record verify FILE.proof [-p PUB]",
@@ -111,14 +119,6 @@ const struct cli_cmd cli_cmds[] = {
 	 "diacritics, tatweel, hamza or alef forms (أ إ آ ٱ = ا, ى = ي, ة = ه) or Latin case; a\n"
 	 "trailing '*' matches words that start with the last one. Stored text is never altered.",
 	 cmd_records},
-	{"recipient",
-	 "amana recipient add (age1...|FILE.pub) --name NAME\n"
-	 "amana recipient list\n"
-	 "amana recipient remove NAME",
-	 "the secretariat's directory of member states and their age recipients",
-	 "Names are UTF-8 and stored exactly as given; when shown, invisible and bidi control\n"
-	 "characters are escaped so that a name cannot disguise itself.",
-	 cmd_recipient},
 	{"seal",
 	 "amana seal OUTCOME.json -s KEY (--to NAME|--to age1...)... [-o OUT.amana]\n"
 	 "amana seal OUTCOME.json -s KEY --to-all [-o OUT.amana]",
@@ -145,13 +145,6 @@ const struct cli_cmd cli_cmds[] = {
 	 "A member state pins the secretariat's public key once; bundles are then accepted only\n"
 	 "from pinned issuers. --witness pins a witness key instead (one that cosigns logs).",
 	 cmd_trust},
-	{"witness", "amana witness cosign BUNDLE -s KEY -o FILE [--passphrase-fd N]",
-	 "cosign the log checkpoint of a bundle you verified",
-	 "Verifies the bundle's signature and log against your pinned issuer and what your vault\n"
-	 "saw before, then cosigns its checkpoint (C2SP tlog-cosignature) with your signing key as\n"
-	 "amana-witness/<your key id>. Send FILE to the secretariat, which stores it with 'amana\n"
-	 "log cosignature add FILE' after pinning your public key with 'trust add --witness'.",
-	 cmd_witness},
 	{"verify", "amana verify -p PUB -m FILE [-x SIG] [-H] [-q]\n"
 	 "amana verify BUNDLE [-i IDENTITY]... [--witnesses K]",
 	 "check a minisign signature of a file, or a bundle",
@@ -161,6 +154,13 @@ const struct cli_cmd cli_cmds[] = {
 	 "the file (prehashed 'ED' or legacy 'Ed'), and the signature over the trusted comment,\n"
 	 "which is printed on success. Exits 1 naming the check that failed.",
 	 cmd_verify},
+	{"witness", "amana witness cosign BUNDLE -s KEY -o FILE [--passphrase-fd N]",
+	 "cosign the log checkpoint of a bundle you verified",
+	 "Verifies the bundle's signature and log against your pinned issuer and what your vault\n"
+	 "saw before, then cosigns its checkpoint (C2SP tlog-cosignature) with your signing key as\n"
+	 "amana-witness/<your key id>. Send FILE to the secretariat, which stores it with 'amana\n"
+	 "log cosignature add FILE' after pinning your public key with 'trust add --witness'.",
+	 cmd_witness},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -203,7 +203,8 @@ static void print_main_help(FILE *f)
 		   "  --vault DIR  the vault folder (default $AMANA_HOME, else $XDG_DATA_HOME/amana,\n"
 		   "               else ~/.local/share/amana)\n"
 		   "  --json       print results as JSON on stdout\n"
-		   "  -q, -v       quieter, more verbose\n\n"
+		   "  -q           quieter: no notes, no summaries (results and errors remain)\n"
+		   "  -v           more detail (the envelope after seal, every check after open)\n\n"
 		   "'amana help COMMAND' or 'amana COMMAND -h' shows one command.\n"
 		   "Exit status: 0 ok, 1 verification failed, 2 usage, 3 malformed input, 4 I/O,\n"
 		   "5 key or passphrase, 70 internal error (see docs/exit-codes.md).\n");

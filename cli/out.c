@@ -75,6 +75,8 @@ static struct {
 	bool first[64];
 } js = {0, {true}};
 
+static void json_write_string(const char *s, size_t n);
+
 static void json_sep(const char *key)
 {
 	if (js.depth > 0) {
@@ -83,7 +85,7 @@ static void json_sep(const char *key)
 		js.first[js.depth] = false;
 	}
 	if (key) {
-		json_strn(NULL, key, strlen(key));
+		json_write_string(key, strlen(key));
 		putchar(':');
 	}
 }
@@ -128,12 +130,9 @@ void json_end_array(void)
 
 /* Writes s as a JSON string: UTF-8 passes through; controls, quotes, backslashes and the
  * invisible/bidi characters are escaped as \uXXXX so that a script sees exact code points;
- * bytes that are not UTF-8 become U+FFFD (JSON cannot carry them). With key == NULL and
- * depth handled by the caller, only the string is written. */
-void json_strn(const char *key, const char *s, size_t n)
+ * bytes that are not UTF-8 become U+FFFD (JSON cannot carry them). */
+static void json_write_string(const char *s, size_t n)
 {
-	if (key)
-		json_sep(key);
 	putchar('"');
 	size_t i = 0;
 	while (i < n) {
@@ -157,6 +156,12 @@ void json_strn(const char *key, const char *s, size_t n)
 		i += k;
 	}
 	putchar('"');
+}
+
+void json_strn(const char *key, const char *s, size_t n)
+{
+	json_sep(key);
+	json_write_string(s, n);
 }
 
 void json_str(const char *key, const char *value)

@@ -10,6 +10,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vault/text.h"
 
@@ -210,6 +211,8 @@ struct tar_reader {
 	unsigned char *buf;
 	struct err cb_err;
 	bool cb_failed;
+	int fd;		   /* the file read, or -1 for a callback */
+	uint64_t delivered; /* bytes the callback handed over */
 	char *name;	   /* of the current member */
 	uint64_t size;	   /* of the current member */
 	uint64_t done;	   /* bytes of it read so far */
@@ -226,6 +229,7 @@ static la_ssize_t read_cb(struct archive *a, void *data, const void **buf)
 		return -1;
 	}
 	*buf = r->buf;
+	r->delivered += got;
 	return (la_ssize_t)got;
 }
 
@@ -249,6 +253,7 @@ static int reader_setup(struct tar_reader **out, const char *what, struct err *e
 		return err_set(e, ERR_IO, "out of memory");
 	}
 	r->what = what;
+	r->fd = -1;
 	/* Tar only, uncompressed only: anything else is not a bundle. */
 	archive_read_support_format_tar(r->a);
 	archive_read_support_filter_none(r->a);
@@ -261,6 +266,7 @@ int tar_reader_open_fd(struct tar_reader **out, int fd, const char *what, struct
 	struct tar_reader *r;
 	if (reader_setup(&r, what, e) != 0)
 		return -1;
+	r->fd = fd;
 	if (archive_read_open_fd(r->a, fd, READ_BLOCK) != ARCHIVE_OK) {
 		int rc = reader_fail(r, "cannot start reading", e);
 		tar_reader_free(r);
@@ -330,8 +336,12 @@ static int reader_next(struct tar_reader *r, const char **name, uint64_t *size, 
 	if (rc != ARCHIVE_OK)
 		return reader_fail(r, r->members ? "a member header is unreadable" : "not a tar archive", e);
 	r->members++;
-	if ((archive_format(r->a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_TAR)
-		return err_set(e, ERR_FORMAT, "%s is not a tar archive", r->what);
+	/* POSIX tar only (ustar, with pax records where needed), as amana writes it: not GNU
+	 * or v7 tar, whose extensions amana never uses. */
+	int fmt = archive_format(r->a);
+	if (fmt != ARCHIVE_FORMAT_TAR_USTAR && fmt != ARCHIVE_FORMAT_TAR_PAX_INTERCHANGE &&
+	    fmt != ARCHIVE_FORMAT_TAR_PAX_RESTRICTED)
+		return err_set(e, ERR_FORMAT, "%s is not a POSIX (ustar or pax) tar archive", r->what);
 	const char *n = archive_entry_pathname_utf8(en);
 	if (!n)
 		n = archive_entry_pathname(en);
@@ -414,6 +424,30 @@ int tar_reader_slurp(struct tar_reader *r, uint64_t size, char **out, struct err
 	return 0;
 }
 
+int tar_reader_no_trailing(struct tar_reader *r, struct err *e)
+{
+	uint64_t end = (uint64_t)archive_filter_bytes(r->a, 0);
+	if (r->fd >= 0) {
+		struct stat st;
+		if (fstat(r->fd, &st) != 0)
+			return err_errno(e, ERR_IO, "cannot stat %s", r->what);
+		if ((uint64_t)st.st_size != end)
+			return err_set(e, ERR_FORMAT, "%s has %llu bytes after its end", r->what,
+				       (unsigned long long)((uint64_t)st.st_size - end));
+		return 0;
+	}
+	/* What libarchive read ahead, and anything the callback still has, must be nothing. */
+	unsigned char probe[512];
+	size_t got;
+	if (r->delivered != end)
+		return err_set(e, ERR_FORMAT, "%s has data after its end", r->what);
+	if (r->read(r->ctx, probe, sizeof probe, &got, e) != 0)
+		return -1;
+	if (got != 0)
+		return err_set(e, ERR_FORMAT, "%s has data after its end", r->what);
+	return 0;
+}
+
 int tar_reader_expect_end(struct tar_reader *r, struct err *e)
 {
 	const char *name;
@@ -428,5 +462,5 @@ int tar_reader_expect_end(struct tar_reader *r, struct err *e)
 		free(shown);
 		return -1;
 	}
-	return 0;
+	return tar_reader_no_trailing(r, e);
 }

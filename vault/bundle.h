@@ -90,7 +90,10 @@ int tar_reader_data(struct tar_reader *r, void *buf, size_t cap, size_t *got, st
  * NUL-terminated buffer. */
 int tar_reader_slurp(struct tar_reader *r, uint64_t size, char **out, struct err *e);
 
-/* The archive must end here: no further member. */
+/* The archive must end here: no further member, and no byte after the end blocks. */
 int tar_reader_expect_end(struct tar_reader *r, struct err *e);
+
+/* After tar_reader_next said the archive ended: nothing may follow its end blocks. */
+int tar_reader_no_trailing(struct tar_reader *r, struct err *e);
 
 #endif

@@ -221,52 +221,51 @@ static int load_leaves(struct store *s, const char *table, const char *origin, u
 	return 0;
 }
 
-/* The latest checkpoint of origin that carries cosignatures, as a note with the issuer's
- * signature and every cosignature line; NULL (and 0) when there is none. */
-static int latest_witnessed(struct store *s, const char *origin, char **note, size_t *len,
-			    struct err *e)
+/* The cosigned checkpoints a bundle carries: for each witness, the largest checkpoint it
+ * cosigned (at most LOG_MAX_WITNESSED of them, largest first), each as a note with the
+ * issuer's signature and every cosignature made on it. */
+static int witnessed_notes(struct store *s, const char *origin, struct log_proof *p, struct err *e)
 {
-	*note = NULL;
-	*len = 0;
-	sqlite3_stmt *st = store_prepare(s,
-		"SELECT c.size, c.note FROM log_checkpoints c WHERE c.origin = ?1 AND EXISTS "
-		"(SELECT 1 FROM log_cosignatures w WHERE w.origin = c.origin AND w.size = c.size) "
-		"ORDER BY c.size DESC LIMIT 1", e);
-	if (!st)
+	sqlite3_stmt *sizes = store_prepare(s,
+		"SELECT DISTINCT size FROM log_cosignatures w WHERE origin = ?1 AND size = "
+		"(SELECT max(size) FROM log_cosignatures v WHERE v.origin = w.origin AND v.witness = w.witness) "
+		"ORDER BY size DESC LIMIT ?2", e);
+	if (!sizes)
 		return -1;
-	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return 0;
+	sqlite3_bind_text(sizes, 1, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int(sizes, 2, LOG_MAX_WITNESSED);
+	int rc = 0;
+	while (rc == 0 && sqlite3_step(sizes) == SQLITE_ROW) {
+		sqlite3_int64 size = sqlite3_column_int64(sizes, 0);
+		char *buf = NULL;
+		size_t n = 0;
+		FILE *f = open_memstream(&buf, &n);
+		sqlite3_stmt *q = f ? store_prepare(s,
+			"SELECT note, 0 FROM log_checkpoints WHERE origin = ?1 AND size = ?2 UNION ALL "
+			"SELECT line, 1 FROM log_cosignatures WHERE origin = ?1 AND size = ?2 ORDER BY 2", e) : NULL;
+		if (!q) {
+			if (f)
+				fclose(f);
+			free(buf);
+			rc = f ? -1 : err_set(e, ERR_IO, "out of memory");
+			break;
+		}
+		sqlite3_bind_text(q, 1, origin, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, size);
+		while (sqlite3_step(q) == SQLITE_ROW)
+			fputs((const char *)sqlite3_column_text(q, 0), f);
+		sqlite3_finalize(q);
+		if (fclose(f) != 0) {
+			free(buf);
+			rc = err_set(e, ERR_IO, "out of memory");
+			break;
+		}
+		p->witnessed[p->nwitnessed] = buf;
+		p->witnessed_len[p->nwitnessed] = n;
+		p->nwitnessed++;
 	}
-	sqlite3_int64 size = sqlite3_column_int64(st, 0);
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-	if (!f) {
-		sqlite3_finalize(st);
-		return err_set(e, ERR_IO, "out of memory");
-	}
-	fputs((const char *)sqlite3_column_text(st, 1), f);
-	sqlite3_finalize(st);
-	st = store_prepare(s, "SELECT line FROM log_cosignatures WHERE origin = ?1 AND size = ?2 ORDER BY witness", e);
-	if (!st) {
-		fclose(f);
-		free(buf);
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, size);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		fputs((const char *)sqlite3_column_text(st, 0), f);
-	sqlite3_finalize(st);
-	if (fclose(f) != 0) {
-		free(buf);
-		return err_set(e, ERR_IO, "out of memory");
-	}
-	*note = buf;
-	*len = n;
-	return 0;
+	sqlite3_finalize(sizes);
+	return rc;
 }
 
 int log_append(struct store *s, const struct minisign_sec *sk, const char *bundle_id,
@@ -369,11 +368,10 @@ int log_append(struct store *s, const struct minisign_sec *sk, const char *bundl
 		goto done;
 	}
 	if (merkle_inclusion_proof((const uint8_t(*)[32])leaves, n, p.index, p.inclusion, cap, &p.ninclusion, e) != 0 ||
-	    latest_witnessed(s, origin, &p.witnessed[0], &p.witnessed_len[0], e) != 0) {
+	    witnessed_notes(s, origin, &p, e) != 0) {
 		p.leaves = NULL;
 		goto done;
 	}
-	p.nwitnessed = p.witnessed[0] ? 1 : 0;
 	rc = log_proof_encode(&p, proof, proof_len, e);
 	p.leaves = NULL; /* owned by leaves */
 done:

@@ -379,6 +379,15 @@ int manifest_file(struct manifest *m, const char *path, bool *found, uint64_t *s
 	return rc;
 }
 
+int manifest_recipient_count(struct manifest *m, uint64_t *n, struct err *e)
+{
+	sqlite3_int64 v;
+	if (one_int(m->db, "SELECT count(*) FROM recipients", &v) != 0)
+		return db_fail(m->db, ERR_FORMAT, "the manifest cannot be read", e);
+	*n = (uint64_t)v;
+	return 0;
+}
+
 int manifest_file_count(struct manifest *m, uint64_t *n, struct err *e)
 {
 	sqlite3_int64 v;
@@ -414,6 +423,7 @@ int manifest_check_records(struct manifest *m, const uint8_t bundle_id[16],
 		};
 		n++;
 		if (f.seq != n || !f.kind || !f.lang || !f.title || !f.body || !salt_hex || !leaf_hex ||
+		    !is_hex(salt_hex, 64) || !is_hex(leaf_hex, 64) ||
 		    sodium_hex2bin(salt, 32, salt_hex, strlen(salt_hex), NULL, &got1, NULL) != 0 || got1 != 32 ||
 		    sodium_hex2bin(want, 32, leaf_hex, strlen(leaf_hex), NULL, &got2, NULL) != 0 || got2 != 32) {
 			err_set(e, ERR_FORMAT, "the manifest's record %llu is malformed", (unsigned long long)n);

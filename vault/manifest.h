@@ -63,6 +63,9 @@ int manifest_has_recipient(struct manifest *m, const char *recipient, bool *list
 int manifest_file(struct manifest *m, const char *path, bool *found, uint64_t *size,
 		  uint8_t digest[64], struct err *e);
 
+/* How many recipients the manifest lists. */
+int manifest_recipient_count(struct manifest *m, uint64_t *n, struct err *e);
+
 /* How many files the manifest lists. */
 int manifest_file_count(struct manifest *m, uint64_t *n, struct err *e);
 

@@ -386,6 +386,7 @@ static int on_row(struct parse *p)
 		    !(o->attachments = grow(o->attachments, o->nattachments, &p->cap_atts,
 					    sizeof *o->attachments, p->e)))
 			return -1;
+		o->attachments[o->nattachments].index = o->nattachments;
 		o->nattachments++;
 		return 0;
 	}
@@ -459,11 +460,11 @@ static int cmp_folded(const void *a, const void *b)
 	}
 }
 
-static int listed_twice(const char *path, bool by_case, struct err *e)
+static int listed_twice(const char *path, size_t index, bool by_case, struct err *e)
 {
 	char *d = text_display(path, strlen(path));
-	err_set(e, ERR_FORMAT, "outcome.json: attachments: '%s' is listed twice%s", d ? d : "?",
-		by_case ? " (the two paths differ only in letter case)" : "");
+	err_set(e, ERR_FORMAT, "outcome.json: attachments[%zu].path: '%s' is listed twice%s", index,
+		d ? d : "?", by_case ? " (the two paths differ only in letter case)" : "");
 	free(d);
 	return -1;
 }
@@ -479,7 +480,10 @@ static int sort_attachments(struct outcome *o, struct err *e)
 		o->attachments[i].media_type = outcome_media_type(o->attachments[i].path);
 	for (size_t i = 1; i < n; i++)
 		if (strcmp(o->attachments[i - 1].path, o->attachments[i].path) == 0)
-			return listed_twice(o->attachments[i].path, false, e);
+			return listed_twice(o->attachments[i].path,
+					    o->attachments[i].index > o->attachments[i - 1].index ? o->attachments[i].index
+												  : o->attachments[i - 1].index,
+					    false, e);
 	struct outcome_attachment **by = malloc(n * sizeof *by);
 	if (!by)
 		return err_set(e, ERR_IO, "out of memory");
@@ -489,7 +493,8 @@ static int sort_attachments(struct outcome *o, struct err *e)
 	int rc = 0;
 	for (size_t i = 1; i < n && rc == 0; i++)
 		if (cmp_folded(&by[i - 1], &by[i]) == 0)
-			rc = listed_twice(by[i]->path, true, e);
+			rc = listed_twice(by[i]->path, by[i]->index > by[i - 1]->index ? by[i]->index : by[i - 1]->index,
+					  true, e);
 	free(by);
 	return rc;
 }
@@ -508,15 +513,18 @@ static int check_files(struct outcome *o, const char *basedir, struct err *e)
 		if (!(x->source = io_join(basedir, x->path))) {
 			rc = err_set(e, ERR_IO, "out of memory");
 		} else if (!realpath(x->source, real)) {
-			rc = err_errno(e, ERR_FORMAT, "outcome.json: attachment '%s' cannot be read", shown ? shown : "?");
+			rc = err_errno(e, ERR_FORMAT, "outcome.json: attachments[%zu].path: '%s' cannot be read", x->index,
+				       shown ? shown : "?");
 			err_hint(e, "attachment paths are relative to the folder of outcome.json");
 		} else if (strncmp(real, base, bl) != 0 || (real[bl] != '/' && bl > 1)) {
-			rc = err_set(e, ERR_FORMAT, "outcome.json: attachment '%s' is outside the outcome's folder", shown ? shown : "?");
+			rc = err_set(e, ERR_FORMAT, "outcome.json: attachments[%zu].path: '%s' is outside the outcome's folder",
+				     x->index, shown ? shown : "?");
 			err_hint(e, "copy the file into the folder of outcome.json (links leading out are refused)");
 		} else {
 			struct stat st;
 			if (stat(real, &st) != 0 || !S_ISREG(st.st_mode))
-				rc = err_set(e, ERR_FORMAT, "outcome.json: attachment '%s' is not a regular file", shown ? shown : "?");
+				rc = err_set(e, ERR_FORMAT, "outcome.json: attachments[%zu].path: '%s' is not a regular file",
+					     x->index, shown ? shown : "?");
 			else
 				x->size = (uint64_t)st.st_size;
 		}
@@ -525,6 +533,80 @@ static int check_files(struct outcome *o, const char *basedir, struct err *e)
 			return -1;
 	}
 	return 0;
+}
+
+/* The JSON path of the value that contains byte offset at of json[0..len), for messages
+ * about bytes SQLite never gets to see (invalid UTF-8). A small scanner: objects, arrays,
+ * strings with escapes, and the other tokens; no validation beyond what finding the path
+ * needs. Writes "the top level" when at is outside any value it can name. */
+static void json_path_at(const char *json, size_t len, size_t at, char *out, size_t cap)
+{
+	struct frame {
+		bool array;
+		size_t index;
+		size_t key_start, key_len; /* of the current member's key */
+	} st[64];
+	int depth = -1;
+	bool want_key = false;
+	snprintf(out, cap, "the top level");
+	for (size_t i = 0; i < len && i <= at; i++) {
+		char c = json[i];
+		if (c == '{' || c == '[') {
+			if (depth + 1 >= 64)
+				return;
+			depth++;
+			st[depth].array = c == '[';
+			st[depth].index = 0;
+			st[depth].key_len = 0;
+			want_key = c == '{';
+		} else if (c == '}' || c == ']') {
+			depth--;
+			want_key = false;
+		} else if (c == ',' && depth >= 0) {
+			if (st[depth].array)
+				st[depth].index++;
+			else
+				want_key = true;
+		} else if (c == '"') {
+			size_t start = i + 1, j = start;
+			while (j < len && json[j] != '"')
+				j += json[j] == '\\' ? 2 : 1;
+			if (want_key && depth >= 0) {
+				st[depth].key_start = start;
+				st[depth].key_len = j - start;
+				want_key = false;
+			} else if (at >= start && at <= j) {
+				break; /* inside this string value */
+			}
+			i = j;
+		}
+	}
+	size_t o = 0;
+	for (int d = 0; d <= depth && o + 1 < cap; d++) {
+		if (st[d].array)
+			o += (size_t)snprintf(out + o, cap - o, "[%zu]", st[d].index);
+		else if (st[d].key_len)
+			o += (size_t)snprintf(out + o, cap - o, "%s%.*s", o ? "." : "", (int)st[d].key_len,
+					     json + st[d].key_start);
+		if (o >= cap)
+			break;
+	}
+	if (o == 0)
+		snprintf(out, cap, "the top level");
+}
+
+/* The offset of the first byte that is not UTF-8, or len. */
+static size_t bad_utf8_at(const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		uint32_t cp;
+		size_t k = text_utf8_next(s + i, len - i, &cp);
+		if (k == 0)
+			return i;
+		i += k;
+	}
+	return len;
 }
 
 /* SQLite's JSON functions cut a string at an escaped NUL ("a\u0000b" reads as "a"), which
@@ -557,8 +639,15 @@ int outcome_parse(const char *json, size_t len, const char *basedir, struct outc
 		return err_set(e, ERR_FORMAT, "outcome.json is larger than %u bytes", OUTCOME_FILE_MAX);
 	if (memchr(json, 0, len))
 		return err_set(e, ERR_FORMAT, "outcome.json contains a NUL byte");
-	if (!text_utf8_valid(json, len))
-		return err_set(e, ERR_FORMAT, "outcome.json is not valid UTF-8");
+	size_t bad = bad_utf8_at(json, len);
+	if (bad < len) {
+		char path[512];
+		json_path_at(json, len, bad, path, sizeof path);
+		char *shown = text_display(path, strlen(path));
+		err_set(e, ERR_FORMAT, "outcome.json: %s: the text is not valid UTF-8 (byte %zu)", shown ? shown : "?", bad);
+		free(shown);
+		return -1;
+	}
 	size_t nul = escaped_nul(json, len);
 	if (nul < len)
 		return err_set(e, ERR_FORMAT, "outcome.json: the text contains a NUL character (\\u0000 at byte %zu)", nul);

@@ -47,6 +47,7 @@ struct outcome_attachment {
 	uint64_t record;   /* the record it belongs to (1-based), 0 for none */
 	uint64_t size;	   /* at load time; re-checked while reading */
 	const char *media_type;
+	size_t index;	   /* its position in outcome.json's attachments array, for messages */
 };
 
 struct outcome {

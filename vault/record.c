@@ -330,6 +330,12 @@ int record_proof_check(const struct record_proof *p, const struct minisign_pub *
 		err_prefix(e, "record proof: envelope.minisig");
 		goto done;
 	}
+	char kid[17];
+	minisign_key_id_hex(issuer->key_id, kid);
+	if (strcmp(kid, env->issuer) != 0) {
+		err_set(e, ERR_VERIFY, "record proof: the envelope names issuer %s, not the key %s", env->issuer, kid);
+		goto done;
+	}
 	crypto_generichash(hash, 64, (const uint8_t *)p->envelope, p->envelope_len, NULL, 0);
 	if (minisign_verify(issuer, &sig, hash, NULL, 0, true, e) != 0) {
 		err_prefix(e, "record proof: the envelope's signature");

@@ -202,6 +202,14 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 	if (manifest_open(&m, mpath, e) != 0 || manifest_read_meta(m, &meta, &issuer_name, e) != 0 ||
 	    meta_matches(&meta, &r->env, e) != 0)
 		goto done;
+	uint64_t nrec = 0;
+	if (manifest_recipient_count(m, &nrec, e) != 0)
+		goto done;
+	if (nrec != r->env.recipients) {
+		err_set(e, ERR_VERIFY, "the manifest lists %llu recipients, the envelope %llu",
+			(unsigned long long)nrec, (unsigned long long)r->env.recipients);
+		goto done;
+	}
 	char recipient[AGE_RECIPIENT_LEN + 1];
 	if (age_decrypt_recipient(dec, recipient)) {
 		bool listed;
@@ -222,8 +230,11 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 		bool end;
 		if (tar_reader_next(t, &name, &size, &end, e) != 0)
 			goto done;
-		if (end)
+		if (end) {
+			if (tar_reader_no_trailing(t, e) != 0)
+				goto done;
 			break;
+		}
 		char *shown = text_display(name, strlen(name));
 		if (strncmp(name, "files/", 6) != 0) {
 			err_set(e, ERR_FORMAT, "the payload: unexpected member '%s'", shown ? shown : "?");
@@ -450,6 +461,10 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 			}
 			goto done;
 		}
+		if (age_decrypt_armored(dec)) {
+			err_set(e, ERR_FORMAT, "payload.age is ASCII-armored; bundles carry binary age files");
+			goto done;
+		}
 		if (check_inner(in, r, dec, pk, staged ? &stage : NULL, e) != 0) {
 			r->inner_ok = 0;
 			goto done;
@@ -482,6 +497,8 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 	bool end;
 	uint64_t csize = 0, psize = 0;
 	if (tar_reader_next(outer, &name, &size, &end, e) != 0)
+		goto done;
+	if (end && tar_reader_no_trailing(outer, e) != 0)
 		goto done;
 	if (!end) {
 		if (strcmp(name, BUNDLE_CHECKPOINT) != 0 || size > BUNDLE_LOG_MAX) {
