@@ -488,3 +488,25 @@ seal_bad() {
 	[ "$(cat seal.rss)" -lt 32768 ]
 	[ "$(cat open.rss)" -lt 32768 ]
 }
+
+# docs/exit-codes.md gives "a bundle whose payload was changed" as an example of exit 1, and
+# the envelope's signature holds while payload.age no longer has the digest it signed: that is
+# tampering wherever in payload.age the change is, not "not for you" (5) or "malformed" (3).
+@test "a bundle whose payload.age was changed anywhere is exit 1" {
+	seal24 b.amana --to "تونس"
+	local stanza mac bad="" at
+	stanza=$(grep -obUa -- '-> X25519 ' b.amana | head -n 1 | cut -d: -f1)
+	mac=$(grep -obUa -- '--- ' b.amana | head -n 1 | cut -d: -f1)
+	[ -n "$stanza" ]
+	[ -n "$mac" ]
+	# The stanza's share and wrapped key, its first line, the header MAC, the first chunk.
+	for at in $((stanza + 12)) $((stanza + 40)) $((stanza + 60)) $((stanza + 100)) $((mac + 10)) $((mac + 60)) 40000; do
+		cp b.amana t.amana
+		flip_byte t.amana "$at"
+		run member tn open t.amana -i tn.key -o out
+		nothing_at out
+		[ "$status" -eq 1 ] || bad="$bad
+offset $at: exit $status: $output"
+	done
+	[ -z "$bad" ] || { echo "not reported as altered:$bad" >&2; false; }
+}
