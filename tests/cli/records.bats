@@ -154,6 +154,40 @@ gen_outcome() {
 	run -2 amana records "${C24^^}"
 }
 
+@test "a vault from before the search index (schema version 3) finds its records once upgraded" {
+	# What an amana of schema version 3 left behind (migrations 1 to 3 of schema/vault.sql): the
+	# pinned issuer, the opened bundle and its records, and no search index. The records are
+	# copied from this test's vault.
+	mkdir -m 700 v3
+	sed '/^-- migration: 4$/,$d' "$TOP/schema/vault.sql" >v3.sql
+	grep -q '^-- migration: 3$' v3.sql
+	! grep -q 'records_fts' v3.sql
+	sqlite3 v3/vault.db <v3.sql
+	sqlite3 v3/vault.db "PRAGMA application_id = 1634558318; PRAGMA user_version = 3;
+		ATTACH '$AMANA_HOME/vault.db' AS cur;
+		INSERT INTO trusted_keys (key_id, role, name, public_key, added)
+			SELECT key_id, role, name, public_key, added FROM cur.trusted_keys;
+		INSERT INTO bundles (bundle_id, direction, issuer, issuer_name, sequence, conference, title,
+				     created, recipients, records, payload_blake2b, payload_size, envelope, path, recorded)
+			SELECT bundle_id, direction, issuer, issuer_name, sequence, conference, title, created,
+			       recipients, records, payload_blake2b, payload_size, envelope, path, recorded FROM cur.bundles;
+		INSERT INTO records (bundle_id, seq, kind, lang, title, body)
+			SELECT bundle_id, seq, kind, lang, title, body FROM cur.records;"
+	[ "$(sqlite3 v3/vault.db 'select count(*) from records')" = 14 ]
+	# This amana upgrades it; the records are listed...
+	run -0 amana --vault "$T/v3" records
+	[ "${#lines[@]}" -eq 14 ]
+	[ "$(sqlite3 v3/vault.db 'PRAGMA user_version')" -ge 4 ]
+	# ... and found, as in a vault that opened the bundle after the upgrade.
+	run -0 amana --vault "$T/v3" records --search "مؤتمر"
+	if [ "$(grep -c "^${C24:0:12}" <<<"$output")" -ne 5 ]; then
+		echo "after the upgrade, 'مؤتمر' finds none of the 5 records it finds in a new vault: $output" >&2
+		return 1
+	fi
+	run -0 amana --vault "$T/v3" records --search "الإرهاب"
+	[ "$(grep -c "^${C24:0:12}" <<<"$output")" -eq 5 ]
+}
+
 @test "opening the same bundle again lists and finds its records once" {
 	amana -q open c24.amana -i tunisia.key -o opened-again
 	run -0 amana records
@@ -306,6 +340,11 @@ gen_outcome() {
 	run -1 amana record verify r4.proof -p fake.pub
 	refute_output_has "verified"
 	run -0 amana record verify r4.proof -p secretariat.pub
+	# An issuer this vault no longer trusts.
+	run -0 amana record verify r4.proof
+	amana -q trust remove "الأمانة العامة"
+	run -1 amana record verify r4.proof
+	assert_stderr_has "is not pinned in this vault"
 }
 
 # alter_hex FILE LINE COL: changes the hex digit at column COL of line LINE (in place).
@@ -521,4 +560,27 @@ set_byte() {
 	done
 	[ "$(sed -n 9p h100.proof)" = "path: 4" ]
 	[ "$(sed -n 9p h1.proof)" = "path: 7" ]
+}
+
+@test "a search matching more than a thousand records shows them all, or says it does not" {
+	mkdir big
+	{
+		printf '{"conference":{"series":"مؤتمر الاختبار","number":1100,"title":"ألف ومئة توصية","venue":"","held_from":"","held_to":"","organizer":""},"participants":[],"records":['
+		for ((r = 1; r <= 1100; r++)); do
+			((r > 1)) && printf ','
+			printf '{"kind":"recommendation","lang":"ar","title":"التوصية %d","body":"يُوصِي المُؤْتَمَرُ بالتوصية %d"}' "$r" "$r"
+		done
+		printf ']}\n'
+	} >big/outcome.json
+	sec -q seal big/outcome.json -s secretariat.key --to "تونس" -o big.amana
+	amana -q open big.amana -i tunisia.key -o opened-big
+	B=$(bundle_id big.amana)
+	run -0 amana records "$B"
+	[ "$(grep -c "^${B:0:12}" <<<"$output")" -eq 1100 ]
+	run -0 amana records "$B" --search "مؤتمر"
+	shown=$(grep -c "^${B:0:12}" <<<"$output")
+	if [ "$shown" -ne 1100 ] && ! grep -q '^amana: ' <<<"$output"; then
+		echo "the search shows $shown of the 1100 records that match, and does not say so" >&2
+		return 1
+	fi
 }

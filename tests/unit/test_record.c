@@ -1002,6 +1002,58 @@ static void test_arabic_round_trip(void **state)
 	bundle_free(&b);
 }
 
+/* The longest body and title an outcome may have (outcome.h) fit in a proof. */
+static void test_largest_record(void **state)
+{
+	(void)state;
+	static const char unit[] = "مُؤْتَمَرٌ "; /* 19 bytes */
+	char *body = malloc(OUTCOME_TEXT_MAX + 1), *title = malloc(OUTCOME_LINE_MAX + 1);
+	assert_non_null(body);
+	assert_non_null(title);
+	size_t n = 0;
+	while (n + sizeof unit - 1 <= OUTCOME_TEXT_MAX) {
+		memcpy(body + n, unit, sizeof unit - 1);
+		n += sizeof unit - 1;
+	}
+	while (n < OUTCOME_TEXT_MAX)
+		body[n++] = '\n';
+	body[n] = '\0';
+	memset(title, 'x', OUTCOME_LINE_MAX);
+	memcpy(title, "عنوان", 10);
+	title[OUTCOME_LINE_MAX] = '\0';
+
+	struct bundle b;
+	uint8_t seed[32];
+	memset(&b, 0, sizeof b);
+	randombytes_buf(b.id, 16);
+	randombytes_buf(seed, 32);
+	outcome_shell(&b.o, 2);
+	set_record(&b.o.records[0], "recommendation", "ar", title, body, OUTCOME_TEXT_MAX);
+	synth_record(&b.o.records[1], 2);
+	bundle_seal(&b, issuer_sk, seed);
+
+	struct record_proof p, q;
+	struct envelope env;
+	struct err e;
+	size_t len;
+	proof_build(&b, 1, &p);
+	char *text = proof_text(&p, &len);
+	if (record_proof_parse(text, len, &q, &e) != 0)
+		fail_msg("a %u-byte body: %s", OUTCOME_TEXT_MAX, e.msg);
+	assert_int_equal(q.body_len, OUTCOME_TEXT_MAX);
+	assert_memory_equal(q.body, body, OUTCOME_TEXT_MAX);
+	assert_string_equal(q.title, title);
+	if (record_proof_check(&q, &issuer_pub, &env, &e) != 0)
+		fail_msg("refused: %s", e.msg);
+	envelope_free(&env);
+	record_proof_free(&q);
+	record_proof_free(&p);
+	free(text);
+	free(body);
+	free(title);
+	bundle_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1014,6 +1066,7 @@ int main(void)
 		cmocka_unit_test(test_each_field_altered),
 		cmocka_unit_test(test_moved_to_another_bundle),
 		cmocka_unit_test(test_arabic_round_trip),
+		cmocka_unit_test(test_largest_record),
 	};
 	return cmocka_run_group_tests_name("record", tests, group_setup, group_teardown);
 }

@@ -17,6 +17,16 @@
 
 /* ---- search_fold_cp ---------------------------------------------------------------------- */
 
+/* search_fold(in) must be want. */
+static void check_fold(const char *in, const char *want)
+{
+	char *got = search_fold(in, strlen(in));
+	assert_non_null(got);
+	if (strcmp(got, want) != 0)
+		fail_msg("search_fold(\"%s\") = \"%s\", want \"%s\"", in, got, want);
+	free(got);
+}
+
 static void test_fold_cp_dropped(void **state)
 {
 	(void)state;
@@ -68,6 +78,30 @@ static void test_fold_cp_letters(void **state)
 	assert_int_equal(search_fold_cp(0x00e9), 0x00e9);
 }
 
+/* Latin letters beyond Latin-1 have case too: French Œ, Turkish Ğ and Ş, Polish Ł, Czech Č
+ * (search.c says it lowercases "Latin-1 and Latin Extended-A capitals"). */
+static void test_fold_cp_latin_extended(void **state)
+{
+	(void)state;
+	static const struct {
+		uint32_t upper, lower;
+		const char *name;
+	} pairs[] = {
+		{0x0152, 0x0153, "OE ligature"}, {0x011e, 0x011f, "G with breve"},
+		{0x015e, 0x015f, "S with cedilla"}, {0x0141, 0x0142, "L with stroke"},
+		{0x010c, 0x010d, "C with caron"}, {0x0100, 0x0101, "A with macron"},
+		{0x0178, 0x00ff, "Y with diaeresis"},
+	};
+	for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+		assert_int_equal(search_fold_cp(pairs[i].lower), (int32_t)pairs[i].lower);
+		if (search_fold_cp(pairs[i].upper) != (int32_t)pairs[i].lower)
+			fail_msg("%s: U+%04X folds to U+%04X, not to its lowercase U+%04X", pairs[i].name,
+				 (unsigned)pairs[i].upper, (unsigned)search_fold_cp(pairs[i].upper),
+				 (unsigned)pairs[i].lower);
+	}
+	check_fold("ŒUVRE DAVUTOĞLU", "œuvre davutoğlu");
+}
+
 static void test_fold_cp_digits(void **state)
 {
 	(void)state;
@@ -96,15 +130,6 @@ static void test_fold_cp_separators(void **state)
 }
 
 /* ---- search_fold --------------------------------------------------------------------------- */
-
-static void check_fold(const char *in, const char *want)
-{
-	char *got = search_fold(in, strlen(in));
-	assert_non_null(got);
-	if (strcmp(got, want) != 0)
-		fail_msg("search_fold(\"%s\") = \"%s\", want \"%s\"", in, got, want);
-	free(got);
-}
 
 static void test_fold_text(void **state)
 {
@@ -349,7 +374,9 @@ static void test_fts_diacritics_tatweel(void **state)
 static void test_fts_hamza_alef_forms(void **state)
 {
 	(void)state;
-	static const char *const terror[] = {"إرهاب", "ارهاب", "أرهاب", "إِرْهَاب", "إرهـــاب", "آرهاب", "ٱرهاب", NULL};
+	static const char *const terror[] = {"إرهاب", "ارهاب", "أرهاب", "إِرْهَاب", "إرهـــاب", "آرهاب", "ٱرهاب",
+					     "\xd8\xa7\xd9\x95رهاب", /* alef + combining hamza below */
+					     NULL};
 	check_spellings(terror, "9 10 11 12");
 	static const char *const the_terror[] = {"الإرهاب", "الارهاب", "الإِرْهَابِ", "الإرهـــاب", "ٱلإرهاب", NULL};
 	check_same(the_terror, "9 10 11");
@@ -515,6 +542,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fold_cp_dropped),
 		cmocka_unit_test(test_fold_cp_letters),
+		cmocka_unit_test(test_fold_cp_latin_extended),
 		cmocka_unit_test(test_fold_cp_digits),
 		cmocka_unit_test(test_fold_cp_separators),
 		cmocka_unit_test(test_fold_text),
