@@ -183,9 +183,9 @@ static int log_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 				json_int("checkpoints", (long long)cps);
 				json_end_object();
 			} else {
-				out_line("log %s: %llu leaf%s and %llu checkpoint%s recomputed: ok", origin,
-					 (unsigned long long)leaves, leaves == 1 ? "" : "s", (unsigned long long)cps,
-					 cps == 1 ? "" : "s");
+				out_line("log %s: %llu %s and %llu checkpoint%s recomputed: ok", origin,
+					 (unsigned long long)leaves, leaves == 1 ? "leaf" : "leaves",
+					 (unsigned long long)cps, cps == 1 ? "" : "s");
 			}
 		}
 	}

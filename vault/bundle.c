@@ -213,6 +213,7 @@ struct tar_reader {
 	bool cb_failed;
 	int fd;		   /* the file read, or -1 for a callback */
 	uint64_t delivered; /* bytes the callback handed over */
+	size_t last_len;    /* of the last block it handed over, still in buf */
 	char *name;	   /* of the current member */
 	uint64_t size;	   /* of the current member */
 	uint64_t done;	   /* bytes of it read so far */
@@ -230,6 +231,8 @@ static la_ssize_t read_cb(struct archive *a, void *data, const void **buf)
 	}
 	*buf = r->buf;
 	r->delivered += got;
+	if (got)
+		r->last_len = got;
 	return (la_ssize_t)got;
 }
 
@@ -424,28 +427,53 @@ int tar_reader_slurp(struct tar_reader *r, uint64_t size, char **out, struct err
 	return 0;
 }
 
+/* Tar writers may pad an archive to a whole record with zero bytes (GNU tar to 10240); amana
+ * writes no padding. Zeros after the end blocks are accepted, up to this much; any other
+ * byte is refused. */
+#define TRAILING_ZEROS_MAX (1u << 20)
+
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 int tar_reader_no_trailing(struct tar_reader *r, struct err *e)
 {
-	uint64_t end = (uint64_t)archive_filter_bytes(r->a, 0);
+	uint64_t end = (uint64_t)archive_filter_bytes(r->a, 0), seen = 0;
+	unsigned char buf[4096];
 	if (r->fd >= 0) {
-		struct stat st;
-		if (fstat(r->fd, &st) != 0)
-			return err_errno(e, ERR_IO, "cannot stat %s", r->what);
-		if ((uint64_t)st.st_size != end)
-			return err_set(e, ERR_FORMAT, "%s has %llu bytes after its end", r->what,
-				       (unsigned long long)((uint64_t)st.st_size - end));
-		return 0;
+		for (;;) {
+			ssize_t n = pread(r->fd, buf, sizeof buf, (off_t)(end + seen));
+			if (n < 0)
+				return err_errno(e, ERR_IO, "cannot read %s", r->what);
+			if (n == 0)
+				return 0;
+			seen += (uint64_t)n;
+			if (!all_zero(buf, (size_t)n) || seen > TRAILING_ZEROS_MAX)
+				return err_set(e, ERR_FORMAT, "%s has data after its end", r->what);
+		}
 	}
-	/* What libarchive read ahead, and anything the callback still has, must be nothing. */
-	unsigned char probe[512];
-	size_t got;
-	if (r->delivered != end)
-		return err_set(e, ERR_FORMAT, "%s has data after its end", r->what);
-	if (r->read(r->ctx, probe, sizeof probe, &got, e) != 0)
-		return -1;
-	if (got != 0)
-		return err_set(e, ERR_FORMAT, "%s has data after its end", r->what);
-	return 0;
+	/* A callback: what libarchive read ahead (the tail of the last block handed over) must be
+	 * zeros, and so must the rest. */
+	if (r->delivered > end) {
+		uint64_t ahead = r->delivered - end;
+		if (ahead > r->last_len || !all_zero(r->buf + (r->last_len - ahead), (size_t)ahead))
+			return err_set(e, ERR_FORMAT, "%s has data after its end", r->what);
+		seen = ahead;
+	}
+	for (;;) {
+		size_t got;
+		if (r->read(r->ctx, buf, sizeof buf, &got, e) != 0)
+			return -1;
+		if (got == 0)
+			return 0;
+		seen += got;
+		if (!all_zero(buf, got) || seen > TRAILING_ZEROS_MAX)
+			return err_set(e, ERR_FORMAT, "%s has data after its end", r->what);
+	}
 }
 
 int tar_reader_expect_end(struct tar_reader *r, struct err *e)

@@ -202,14 +202,6 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 	if (manifest_open(&m, mpath, e) != 0 || manifest_read_meta(m, &meta, &issuer_name, e) != 0 ||
 	    meta_matches(&meta, &r->env, e) != 0)
 		goto done;
-	uint64_t nrec = 0;
-	if (manifest_recipient_count(m, &nrec, e) != 0)
-		goto done;
-	if (nrec != r->env.recipients) {
-		err_set(e, ERR_VERIFY, "the manifest lists %llu recipients, the envelope %llu",
-			(unsigned long long)nrec, (unsigned long long)r->env.recipients);
-		goto done;
-	}
 	char recipient[AGE_RECIPIENT_LEN + 1];
 	if (age_decrypt_recipient(dec, recipient)) {
 		bool listed;
@@ -222,6 +214,15 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 		}
 		r->recipient = strdup(recipient);
 	}
+	uint64_t nrec = 0;
+	if (manifest_recipient_count(m, &nrec, e) != 0)
+		goto done;
+	if (nrec != r->env.recipients) {
+		err_set(e, ERR_VERIFY, "the manifest lists %llu recipients, the envelope %llu",
+			(unsigned long long)nrec, (unsigned long long)r->env.recipients);
+		goto done;
+	}
+
 
 	/* Every file, in order, as listed. */
 	uint64_t nfiles = 0, listed_count;
