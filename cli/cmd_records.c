@@ -87,7 +87,7 @@ int cmd_records(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		  "FROM records_fts JOIN records r ON r.rowid = records_fts.rowid "
 		  "JOIN bundles b ON b.bundle_id = r.bundle_id AND b.direction = 'received' "
 		  "WHERE records_fts MATCH ?1 AND (?2 IS NULL OR r.bundle_id LIKE ?2 || '%') "
-		  "ORDER BY rank, r.bundle_id, r.seq LIMIT 1000"
+		  "ORDER BY rank, r.bundle_id, r.seq"
 		: "SELECT r.bundle_id, b.conference, r.seq, r.title, NULL, r.kind, r.lang FROM records r "
 		  "JOIN bundles b ON b.bundle_id = r.bundle_id AND b.direction = 'received' "
 		  "WHERE ?2 IS NULL OR r.bundle_id LIKE ?2 || '%' ORDER BY b.created, r.bundle_id, r.seq";

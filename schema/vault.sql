@@ -139,3 +139,5 @@ CREATE TABLE seen_checkpoints (
 -- itself stays plain.
 CREATE VIRTUAL TABLE records_fts USING fts5(title, body, content = 'records', content_rowid = 'rowid',
                                             tokenize = 'amana');
+-- Records opened before this migration are indexed now.
+INSERT INTO records_fts (records_fts) VALUES ('rebuild');

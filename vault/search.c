@@ -3,8 +3,10 @@
  */
 #include "vault/search.h"
 
+#include <locale.h>
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <wctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,9 +39,22 @@ int32_t search_fold_cp(uint32_t cp)
 		return (int32_t)('0' + (cp - 0x0660)); /* Arabic-Indic digits */
 	if (cp >= 0x06f0 && cp <= 0x06f9)
 		return (int32_t)('0' + (cp - 0x06f0));
-	/* Latin-1 and Latin Extended-A capitals: lowercase the common ones. */
-	if ((cp >= 0xc0 && cp <= 0xde && cp != 0xd7))
-		return (int32_t)(cp + 32);
+	/* Other scripts' capitals: the C library's Unicode case mapping, under a UTF-8 locale. */
+	static locale_t loc;
+	static bool tried;
+	if (!tried) {
+		tried = true;
+		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+		if (!loc)
+			loc = newlocale(LC_CTYPE_MASK, "C.utf8", (locale_t)0);
+	}
+	if (loc && cp < 0x10000 && !(cp >= 0x0600 && cp <= 0x06ff)) {
+		wint_t lower = towlower_l((wint_t)cp, loc);
+		if (lower != (wint_t)cp && lower > 0x7f)
+			cp = (uint32_t)lower;
+	} else if (cp >= 0xc0 && cp <= 0xde && cp != 0xd7) {
+		return (int32_t)(cp + 32); /* Latin-1 without a UTF-8 locale */
+	}
 	if (cp >= 0x2000 && cp <= 0x206f)
 		return -1; /* general punctuation, spaces, bidi controls */
 	if (text_cp_hidden(cp) || cp == 0x3000 || cp == 0xfeff)

@@ -454,14 +454,18 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 	struct payload_in pin = {outer, {{0}}, 0};
 	crypto_generichash_init(&pin.hash, NULL, 0, 64);
 	bool decrypt = in->ids && r->issuer_pinned == 1 && r->envelope_sig_ok == 1;
-	if (decrypt) {
-		if (age_decrypt_init(&dec, in->ids, payload_read, &pin, e) != 0) {
-			if (e->code == ERR_KEY) {
-				err_set(e, ERR_KEY, "this bundle is not for you: none of your keys is among its recipients");
-				err_hint(e, "open it with the identity (-i) whose public key the secretariat sealed for");
-			}
-			goto done;
+	struct err dec_err;
+	err_clear(&dec_err);
+	if (decrypt && age_decrypt_init(&dec, in->ids, payload_read, &pin, &dec_err) != 0) {
+		/* Not for us, or a damaged header: which one the digest tells, once the whole
+		 * payload went through it (below): an altered payload is reported as such. */
+		decrypt = false;
+		if (dec_err.code == ERR_KEY) {
+			err_set(&dec_err, ERR_KEY, "this bundle is not for you: none of your keys is among its recipients");
+			err_hint(&dec_err, "open it with the identity (-i) whose public key the secretariat sealed for");
 		}
+	}
+	if (decrypt) {
 		if (age_decrypt_armored(dec)) {
 			err_set(e, ERR_FORMAT, "payload.age is ASCII-armored; bundles carry binary age files");
 			goto done;
@@ -491,6 +495,10 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 			goto done;
 	} else {
 		r->payload_ok = 1;
+	}
+	if (dec_err.code != ERR_OK) {
+		err_copy(e, &dec_err);
+		goto done;
 	}
 
 	/* 3. The log members, when the bundle has them, and what the vault saw before. */
