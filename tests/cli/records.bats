@@ -324,6 +324,55 @@ gen_outcome() {
 	done
 }
 
+@test "record export --json, and a proof shows nothing of the other records" {
+	amana --json record export c24.amana 5 -i tunisia.key -o j5.proof >e.json
+	[ -f j5.proof ]
+	[ "$(sql "select json_valid(cast(readfile('e.json') as text))
+	          and json_extract(cast(readfile('e.json') as text), '\$.proof') = 'j5.proof'
+	          and json_extract(cast(readfile('e.json') as text), '\$.bundle_id') = '$C24'
+	          and json_extract(cast(readfile('e.json') as text), '\$.seq') = 5
+	          and json_extract(cast(readfile('e.json') as text), '\$.records') = 14
+	          and json_extract(cast(readfile('e.json') as text), '\$.body')
+	              = json_extract(cast(readfile('$OUTCOME') as text), '\$.records[4].body')")" = 1 ]
+	# No other record's title or body is in any proof (unless the record itself contains it).
+	for r in $(seq 1 14); do
+		amana -q record export c24.amana "$r" -i tunisia.key -o "p$r.proof"
+		proof=$(cat "p$r.proof")
+		own="$(record_field "$r" title) $(record_field "$r" body)"
+		for o in $(seq 1 14); do
+			[ "$o" = "$r" ] && continue
+			for field in title body; do
+				text=$(record_field "$o" "$field")
+				[[ "$own" == *"$text"* ]] && continue
+				if [[ "$proof" == *"$text"* ]]; then
+					echo "the proof of record $r holds the $field of record $o" >&2
+					return 1
+				fi
+			done
+		done
+	done
+}
+
+@test "record verify -p needs no vault; what is not a proof is malformed" {
+	amana -q record export c24.amana 6 -i tunisia.key -o r6.proof
+	# Whoever receives a proof (a ministry, a court) may have no vault at all.
+	AMANA_HOME="$T/no/such/vault" run -0 amana record verify r6.proof -p secretariat.pub
+	[ "${lines[0]}" = "verified: record 6 of 14 of bundle $C24" ]
+	refute_exists "$T/no"
+	# Not proofs.
+	: >empty.proof
+	for f in empty.proof c24.amana src/outcome.json secretariat.pub; do
+		run -3 amana record verify "$f" -p secretariat.pub
+		refute_output_has "verified"
+	done
+	head -c 100 r6.proof >cut.proof
+	run -3 amana record verify cut.proof -p secretariat.pub
+	# Missing file, missing argument, unknown subcommand.
+	run -4 amana record verify missing.proof -p secretariat.pub
+	run -2 amana record verify
+	run -2 amana record frob r6.proof
+}
+
 @test "record verify: an unpinned issuer without -p, or -p with another key, exits 1" {
 	amana -q record export c24.amana 4 -i tunisia.key -o r4.proof
 	run -1 amana --vault "$T/another-vault" record verify r4.proof
