@@ -6,11 +6,14 @@
  *
  *  - determinism: the same outcome, bundle id, salt seed, sequence and time give the same
  *    inner tar and the same manifest, byte for byte (only payload.age's file key differs);
- *  - tamper: one bit flipped at every byte of the outer tar's headers and of envelope and
- *    envelope.minisig (all eight bits), of the log members (one bit), and at a dense sample
- *    of payload.age (its header, every chunk edge, every 97th byte); every flip must
- *    be refused with a documented code and leave nothing at the output folder or beside it,
- *    except flips in bytes that carry no content (padding, the end blocks), which are listed;
+ *  - tamper: one bit flipped at every byte of the outer tar's headers (every bit of their
+ *    checksum fields), of envelope and envelope.minisig (every bit), of the log members, and
+ *    at a dense sample of payload.age (its header, every chunk edge, every 97th byte); every
+ *    flip must be refused with a documented code and leave nothing at the output folder or
+ *    beside it, except flips in bytes that carry no content (padding, the end blocks, a
+ *    checksum field read to the same value), which are listed;
+ *  - sizes: attachments whose sizes sweep a whole age chunk, so that the inner tar ends
+ *    anywhere relative to the chunks; each bundle seals and opens;
  *  - hostile containers built with libarchive from a sealed bundle's real members: extra,
  *    missing, duplicated, out-of-order members, traversal, links, devices, folders, huge
  *    declared sizes, truncation, compression, empty and random files: ERR_FORMAT, nothing
@@ -692,6 +695,88 @@ static void test_c_locale(void **state)
 	free(o2);
 }
 
+/* The payload's inner tar ends anywhere relative to age's 64 KiB chunks (and seal.c's shared
+ * boundary chunk lies anywhere): one attachment of sizes sweeping a whole chunk, an empty
+ * one, and none at all. Each bundle opens and gives the attachment back. */
+static void test_sizes_around_chunk_edges(void **state)
+{
+	(void)state;
+	char *dir = fresh_dir("sizes");
+	char *json = path_in(dir, "outcome.json"), *att = path_in(dir, "ملف.bin");
+	size_t max = 60000 + 65536 + 1;
+	unsigned char *data = malloc(max);
+	assert_non_null(data);
+	static const unsigned char seed[randombytes_SEEDBYTES] = {9};
+	randombytes_buf_deterministic(data, max, seed);
+	static const char *with =
+		"{\"conference\":{\"series\":\"s\",\"number\":1,\"title\":\"t\",\"venue\":\"\",\"held_from\":\"\","
+		"\"held_to\":\"\",\"organizer\":\"\"},\"participants\":[],\"records\":[{\"kind\":\"decision\","
+		"\"lang\":\"ar\",\"title\":\"قرار\",\"body\":\"نص\"}]%s}";
+	char text[1024];
+	size_t failures = 0, runs = 0;
+	for (long size = -1; size <= (long)max - 1; size = size < 2 ? size + 1 : size < 60000 ? 60000 : size + 1021) {
+		snprintf(text, sizeof text, with,
+			 size < 0 ? "" : ",\"attachments\":[{\"path\":\"ملف.bin\",\"caption\":\"c\",\"record\":1}]");
+		write_file(json, text, strlen(text));
+		if (size >= 0)
+			write_file(att, data, (size_t)size);
+		struct outcome o;
+		struct err e;
+		if (outcome_load(json, &o, &e) != 0)
+			fail_msg("outcome: %s", e.msg);
+		char *out = fresh("sized.amana");
+		struct seal_input in = seal_input_for(out, (uint8_t)(size & 0xff), 1);
+		in.outcome = &o;
+		struct sealed sd;
+		char *cp = NULL, *pr = NULL;
+		size_t cl = 0, pl = 0;
+		int rc = seal_prepare(&in, &sd, &e);
+		if (rc == 0) {
+			log_members(sd.env.bundle_id, 1, sd.envelope, sd.envelope_len, &cp, &cl, &pr, &pl);
+			rc = seal_write(&sd, cp, cl, pr, pl, &e) == 0 && seal_commit(&sd, &e) == 0 ? 0 : -1;
+		}
+		free(cp);
+		free(pr);
+		sealed_free(&sd);
+		outcome_free(&o);
+		runs++;
+		if (rc != 0) {
+			print_message("# attachment of %ld bytes: seal: %s\n", size, e.msg);
+			failures++;
+			free(out);
+			continue;
+		}
+		char *parent = fresh_dir("out");
+		char *opened = path_in(parent, "opened");
+		if (run_verify(out, 0, opened, &e) != 0) {
+			print_message("# attachment of %ld bytes: open: %s\n", size, e.msg);
+			failures++;
+		} else if (size >= 0) {
+			char *f = path_in(opened, "files/ملف.bin");
+			size_t n;
+			unsigned char *got = unit_slurp(f, &n);
+			if (n != (size_t)size || memcmp(got, data, n) != 0) {
+				print_message("# attachment of %ld bytes: opened with other bytes\n", size);
+				failures++;
+			}
+			free(got);
+			free(f);
+		}
+		io_rmtree(parent);
+		unlink(out);
+		free(opened);
+		free(parent);
+		free(out);
+	}
+	free(data);
+	io_rmtree(dir);
+	free(json);
+	free(att);
+	free(dir);
+	if (failures)
+		fail_msg("%zu of %zu bundles did not seal and open (listed above)", failures, runs);
+}
+
 /* ---- tamper: one bit at a time ----------------------------------------------------------- */
 
 enum region { R_HEADER, R_DATA, R_PADDING, R_END };
@@ -872,8 +957,14 @@ static void test_tamper_headers_and_signed_members(void **state)
 		const struct tmember *m = &fx.m[i];
 		size_t end = m->data + m->size;
 		if (i < 3) {
-			/* Every header byte of the first three members, every bit: they fail early. */
-			flip_all_bits(&t, m->hdr, m->data);
+			/* Every header byte of the first three members; every bit of the checksum
+			 * fields, the one field whose bytes a tar reader may read loosely. */
+			for (size_t off = m->hdr; off < m->data; off++) {
+				if ((off - m->hdr) % 512 >= 148 && (off - m->hdr) % 512 < 156)
+					flip_all_bits(&t, off, off + 1);
+				else
+					flip_one_bit(&t, off);
+			}
 		} else {
 			/* The log members are read after the whole payload: one bit a byte. */
 			for (size_t off = m->hdr; off < end; off++)
@@ -935,11 +1026,11 @@ static void test_tamper_payload(void **state)
 	assert_non_null(seen);
 	struct tamper t;
 	tamper_setup(&t);
-	/* Every byte of the header and nonce, every bit. */
+	/* Every byte of the header and nonce, two bits of each. */
 	for (size_t off = 0; off < prefix; off++) {
 		seen[off] = true;
-		for (int bit = 0; bit < 8; bit++)
-			flip_one(&t, pm->data + off, bit);
+		flip_one(&t, pm->data + off, (int)(off % 8));
+		flip_one(&t, pm->data + off, (int)((off + 4) % 8));
 	}
 	/* Around every chunk edge, and the payload's last bytes. */
 	for (size_t c = 0; c <= nchunks; c++) {
@@ -1415,7 +1506,9 @@ struct craft {
 	const char *meta_issuer_name;
 	const struct minisign_sec *manifest_signer; /* NULL: the issuer */
 	const char *manifest_tc;	 /* NULL: the right one */
-	bool omit_a;			 /* the manifest lists B only (the payload is still for A) */
+	bool omit_a;			 /* the manifest (and the envelope's count) list B only; the
+					  * payload is still for A and B */
+	uint64_t envelope_recipients;	 /* 0: as many as the manifest lists */
 	bool tamper_record;		 /* record 2's body is not what its leaf hashes */
 	bool records_root_zero;		 /* meta's (and the envelope's) root is all zeros */
 	bool no_manifest_sig;		 /* the payload has no manifest.sqlite.minisig */
@@ -1499,7 +1592,7 @@ static char *craft_bundle(const struct craft *c)
 	minisign_key_id_hex(fx.sk->key_id, env.issuer);
 	snprintf(env.created, sizeof env.created, "2025-01-01T00:00:00Z");
 	env.sequence = seq;
-	env.recipients = 2;
+	env.recipients = c->envelope_recipients ? c->envelope_recipients : c->omit_a ? 1 : 2;
 	env.records_count = 2;
 	hex(env.records_root, root, 32);
 
@@ -1785,6 +1878,10 @@ static void test_inner_manifest(void **state)
 			   .manifest_tc = "amana-manifest/1 c4c4c4c4c4c4c4c4c4c4c4c4c4c4c4c4 8"};
 	craft_refused(&c, verify_only, "another bundle", "a manifest signature naming another sequence");
 
+	/* The envelope counts more recipients than the manifest lists. */
+	c = (struct craft){.listed = two_files, .nlisted = 2, .envelope_recipients = 3};
+	craft_refused(&c, verify_only, "recipients", "an envelope counting another number of recipients");
+
 	/* Re-encrypted for a recipient the issuer did not list. */
 	c = (struct craft){.listed = two_files, .nlisted = 2, .omit_a = true};
 	craft_refused(&c, verify_only, fx.rcpt[0], "a manifest that does not list the recipient");
@@ -1814,6 +1911,7 @@ int main(void)
 		cmocka_unit_test(test_reference_opens),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_c_locale),
+		cmocka_unit_test(test_sizes_around_chunk_edges),
 		cmocka_unit_test(test_tamper_headers_and_signed_members),
 		cmocka_unit_test(test_tamper_payload),
 		cmocka_unit_test(test_tamper_untrusted_comment),
