@@ -180,7 +180,7 @@ static void write_html(FILE *f, struct entry *es, size_t n, const struct finding
 	if (nf) {
 		fputs("<h2>Findings</h2>\n<ul>\n", f);
 		for (size_t i = 0; i < nf; i++) {
-			fprintf(f, "<li class=\"%s\">", fs[i].fatal ? "fatal" : "note");
+			fprintf(f, "<li class=\"%s\" dir=\"auto\">", fs[i].fatal ? "fatal" : "note");
 			esc(f, fs[i].text);
 			fputs("</li>\n", f);
 		}
@@ -210,9 +210,9 @@ static void write_html(FILE *f, struct entry *es, size_t n, const struct finding
 	for (size_t i = 0; i < n; i++) {
 		const struct entry *x = &es[i];
 		const struct envelope *env = &x->r.env;
-		fputs("<h3><code>", f);
+		fputs("<h3 dir=\"auto\"><bdi><code>", f);
 		esc(f, x->file);
-		fputs("</code></h3>\n<table>\n", f);
+		fputs("</code></bdi></h3>\n<table>\n", f);
 		if (x->r.envelope_parsed) {
 			const char *rows[][2] = {
 				{"bundle id", env->bundle_id}, {"issuer key id", env->issuer},

@@ -152,7 +152,8 @@ static int own_lookup(void *c, const uint8_t key_id[8], uint8_t pk[32], char **n
 			return *name ? 1 : err_set(e, ERR_IO, "out of memory");
 		}
 	}
-	return 0;
+	err_set(e, ERR_VERIFY, "the bundle was sealed by %s, which is not one of the keys this vault sealed with", id);
+	return -1;
 }
 
 static int log_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e)

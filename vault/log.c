@@ -242,7 +242,7 @@ static int witnessed_notes(struct store *s, const char *origin, struct log_proof
 		FILE *f = open_memstream(&buf, &n);
 		sqlite3_stmt *q = f ? store_prepare(s,
 			"SELECT note, 0 FROM log_checkpoints WHERE origin = ?1 AND size = ?2 UNION ALL "
-			"SELECT line, 1 FROM log_cosignatures WHERE origin = ?1 AND size = ?2 ORDER BY 2", e) : NULL;
+			"SELECT line, 1 FROM log_cosignatures WHERE origin = ?1 AND size = ?2 ORDER BY 2, 1", e) : NULL;
 		if (!q) {
 			if (f)
 				fclose(f);
@@ -507,6 +507,13 @@ int log_check(struct store *s, const struct envelope *env, const uint8_t pk[32],
 		goto done;
 	}
 	out->index = p.index;
+	/* Each seal takes the next sequence number and appends one leaf in one transaction: a
+	 * bundle's place in its issuer's log is its sequence number less one. */
+	if (p.index + 1 != env->sequence) {
+		err_set(e, ERR_VERIFY, "log/proof puts bundle %llu of this issuer at leaf %llu: sequence and log disagree",
+			(unsigned long long)env->sequence, (unsigned long long)p.index);
+		goto done;
+	}
 
 	/* Witnessed checkpoints: signed by the issuer, consistent with this tree. */
 	for (size_t i = 0; i < p.nwitnessed; i++) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vault/bundle.h"
 #include "vault/envelope.h"
 #include "vault/merkle.h"
 #include "vault/minisign.h"
@@ -328,6 +329,10 @@ int record_proof_check(const struct record_proof *p, const struct minisign_pub *
 	}
 	if (minisign_sig_decode(p->signature, p->signature_len, &sig, e) != 0) {
 		err_prefix(e, "record proof: envelope.minisig");
+		goto done;
+	}
+	if (strcmp(sig.untrusted, BUNDLE_ENVELOPE_SIG_COMMENT) != 0) {
+		err_set(e, ERR_VERIFY, "record proof: envelope.minisig's untrusted comment is not amana's (it was altered)");
 		goto done;
 	}
 	char kid[17];

@@ -110,9 +110,8 @@ static int each_word(const char *s, size_t n, void *ctx,
 				memcpy(word + wl, enc, el);
 				wl += el;
 			}
-		} else if (wl == 0) {
-			start = i; /* a diacritic before the first letter stays inside the word */
 		}
+		/* A diacritic before the first letter is dropped; the word starts at its first letter. */
 		if (i == n)
 			break;
 		i += k;
@@ -128,29 +127,47 @@ struct tok_ctx {
 	bool document;
 };
 
-/* The definite article and the prefixes that carry it, as folded UTF-8: "ال", "وال", "بال",
- * "كال", "فال", and "لل". A word starting with one is indexed twice at the same position,
- * whole and without it, so that a search for مؤتمر finds المؤتمر and والمؤتمر. */
+/* The definite article and the prefixes that carry it, as folded UTF-8: "وال", "بال", "كال",
+ * "فال", "ال" and "لل"; and the one-letter prefixes و ف ب ل ك. A document word starting with
+ * one is indexed again at the same position without it, so that a search for مؤتمر finds
+ * المؤتمر and والمؤتمر, and مكافحة finds لمكافحة. A query word loses its article, so that
+ * الإرهاب finds والإرهاب too. (The price: a few words that really begin with one of those
+ * letters are also indexed shortened.) */
 static size_t article_len(const char *w, size_t wl)
 {
-	static const char *const prefixes[] = {
+	static const char *const articles[] = {
 		"\xd9\x88\xd8\xa7\xd9\x84", "\xd8\xa8\xd8\xa7\xd9\x84", "\xd9\x83\xd8\xa7\xd9\x84",
 		"\xd9\x81\xd8\xa7\xd9\x84", "\xd8\xa7\xd9\x84", "\xd9\x84\xd9\x84",
 	};
-	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
-		size_t pl = strlen(prefixes[i]);
+	for (size_t i = 0; i < sizeof articles / sizeof articles[0]; i++) {
+		size_t pl = strlen(articles[i]);
 		/* Keep at least two Arabic letters (4 bytes) after the prefix. */
-		if (wl >= pl + 4 && memcmp(w, prefixes[i], pl) == 0)
+		if (wl >= pl + 4 && memcmp(w, articles[i], pl) == 0)
 			return pl;
 	}
+	return 0;
+}
+
+static size_t proclitic_len(const char *w, size_t wl)
+{
+	static const char *const letters[] = {
+		"\xd9\x88", "\xd9\x81", "\xd8\xa8", "\xd9\x84", "\xd9\x83", /* و ف ب ل ك */
+	};
+	for (size_t i = 0; i < sizeof letters / sizeof letters[0]; i++)
+		if (wl >= 2 + 6 && memcmp(w, letters[i], 2) == 0) /* three letters left at least */
+			return 2;
 	return 0;
 }
 
 static int emit(void *c, const char *w, size_t wl, size_t start, size_t end)
 {
 	struct tok_ctx *t = c;
+	size_t al = article_len(w, wl);
+	if (!t->document) /* a query word without its article */
+		return t->xToken(t->pctx, 0, w + al, (int)(wl - al), (int)start, (int)end);
 	int rc = t->xToken(t->pctx, 0, w, (int)wl, (int)start, (int)end);
-	size_t al = t->document ? article_len(w, wl) : 0;
+	if (!al)
+		al = proclitic_len(w, wl);
 	if (rc == SQLITE_OK && al)
 		rc = t->xToken(t->pctx, FTS5_TOKEN_COLOCATED, w + al, (int)(wl - al), (int)start, (int)end);
 	return rc;

@@ -382,14 +382,17 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 		staged = true;
 	}
 
-	/* 1-2. The container's first members and the envelope. */
+	/* 1-2. The container's first members, and the envelope's signature checked over its raw
+	 * bytes before they are parsed: an altered envelope is refused as altered (1), and only a
+	 * signed one that does not parse is malformed (3). */
 	if (tar_reader_open_fd(&outer, fd, "the bundle", e) != 0 ||
 	    tar_reader_expect(outer, BUNDLE_ENVELOPE, ENVELOPE_MAX, &size, e) != 0 ||
 	    tar_reader_slurp(outer, size, &r->envelope_text, e) != 0)
 		goto done;
-	if (envelope_parse(r->envelope_text, size, &r->env, e) != 0)
-		goto done;
-	r->envelope_parsed = true;
+	size_t envelope_len = (size_t)size;
+	struct err parse_err;
+	err_clear(&parse_err);
+	r->envelope_parsed = envelope_parse(r->envelope_text, envelope_len, &r->env, &parse_err) == 0;
 	if (tar_reader_expect(outer, BUNDLE_ENVELOPE_SIG, BUNDLE_SIG_MAX, &size, e) != 0 ||
 	    tar_reader_slurp(outer, size, &sigtext, e) != 0)
 		goto done;
@@ -397,55 +400,73 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 		err_prefix(e, "envelope.minisig");
 		goto done;
 	}
-	if (strcmp(sig.untrusted, BUNDLE_ENVELOPE_SIG_COMMENT) != 0) {
-		err_set(e, ERR_VERIFY, "envelope.minisig: the untrusted comment is not amana's (the file was altered)");
-		r->envelope_sig_ok = 0;
-		if (failed(in, r, e) != 0)
-			goto done;
-	}
 	r->envelope_sig_text = sigtext;
 	sigtext = NULL;
-	uint8_t kid[8];
 	char sigid[17];
-	minisign_key_id_parse(r->env.issuer, kid);
 	minisign_key_id_hex(sig.key_id, sigid);
-	int pinned = in->issuer(in->ctx, kid, pk, &r->issuer_pinned_name, e);
+	int pinned = in->issuer(in->ctx, sig.key_id, pk, &r->issuer_pinned_name, e);
 	if (pinned < 0)
 		goto done;
 	r->issuer_pinned = pinned;
-	if (!pinned) {
-		char *name = text_display(r->env.issuer_name, strlen(r->env.issuer_name));
+	if (!pinned && r->envelope_parsed && strcmp(r->env.issuer, sigid) != 0) {
+		err_set(e, ERR_VERIFY, "envelope.minisig was made by key %s, not by the issuer %s the envelope names",
+			sigid, r->env.issuer);
+		r->envelope_sig_ok = 0;
+		if (failed(in, r, e) != 0)
+			goto done;
+	} else if (!pinned) {
+		char *name = r->envelope_parsed ? text_display(r->env.issuer_name, strlen(r->env.issuer_name)) : NULL;
 		err_set(e, ERR_VERIFY, "the issuer %s ('%s') is not pinned in this vault: its signature cannot be checked",
-			r->env.issuer, name ? name : "?");
+			sigid, name ? name : "?");
 		err_hint(e, "if you trust it, get its public key by a channel you trust, compare the key id, then run 'amana trust add FILE.pub --name NAME'");
 		free(name);
 		if (failed(in, r, e) != 0)
 			goto done;
-	} else if (strcmp(sigid, r->env.issuer) != 0) {
-		err_set(e, ERR_VERIFY, "envelope.minisig was made by key %s, not by the issuer %s", sigid, r->env.issuer);
-		r->envelope_sig_ok = 0;
-		if (failed(in, r, e) != 0)
-			goto done;
 	} else {
 		struct minisign_pub pub;
-		char tc[128];
-		memcpy(pub.key_id, kid, 8);
+		memcpy(pub.key_id, sig.key_id, 8);
 		memcpy(pub.pk, pk, 32);
-		crypto_generichash(hash, 64, (const uint8_t *)r->envelope_text, strlen(r->envelope_text), NULL, 0);
-		envelope_trusted_comment(&r->env, tc, sizeof tc);
+		crypto_generichash(hash, 64, (const uint8_t *)r->envelope_text, envelope_len, NULL, 0);
 		if (minisign_verify(&pub, &sig, hash, NULL, 0, true, e) != 0) {
 			err_prefix(e, "the envelope's signature");
 			r->envelope_sig_ok = 0;
 			if (failed(in, r, e) != 0)
 				goto done;
-		} else if (strcmp(sig.trusted, tc) != 0) {
-			err_set(e, ERR_VERIFY, "the envelope's signed comment names another bundle or sequence");
+		} else if (strcmp(sig.untrusted, BUNDLE_ENVELOPE_SIG_COMMENT) != 0) {
+			err_set(e, ERR_VERIFY, "envelope.minisig: the untrusted comment is not amana's (the file was altered)");
 			r->envelope_sig_ok = 0;
 			if (failed(in, r, e) != 0)
 				goto done;
-		} else if (r->envelope_sig_ok != 0) {
-			r->envelope_sig_ok = 1;
+		} else if (!r->envelope_parsed) {
+			/* Signed by a pinned issuer, and still not an envelope. */
+			err_copy(e, &parse_err);
+			goto done;
+		} else {
+			char tc[128];
+			envelope_trusted_comment(&r->env, tc, sizeof tc);
+			if (strcmp(r->env.issuer, sigid) != 0) {
+				err_set(e, ERR_VERIFY, "envelope.minisig was made by key %s, not by the issuer %s the envelope names",
+					sigid, r->env.issuer);
+				r->envelope_sig_ok = 0;
+				if (failed(in, r, e) != 0)
+					goto done;
+			} else if (strcmp(sig.trusted, tc) != 0) {
+				err_set(e, ERR_VERIFY, "the envelope's signed comment names another bundle or sequence");
+				r->envelope_sig_ok = 0;
+				if (failed(in, r, e) != 0)
+					goto done;
+			} else {
+				r->envelope_sig_ok = 1;
+			}
 		}
+	}
+	if (!r->envelope_parsed) {
+		/* Without a readable envelope there is nothing to compare the rest with. */
+		if (r->first_failure.code == ERR_OK)
+			err_copy(e, &parse_err);
+		else
+			err_copy(e, &r->first_failure);
+		goto done;
 	}
 
 	/* 4. The payload: decrypted when we can and may, else only hashed. */
