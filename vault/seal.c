@@ -4,6 +4,7 @@
 #include "vault/seal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "vault/age_chunked.h"
 #include "vault/bundle.h"
 #include "vault/clock.h"
+#include "vault/hashq.h"
 #include "vault/merkle.h"
 #include "vault/record.h"
 #include "vault/text.h"
@@ -25,7 +27,8 @@
 
 struct spool {
 	struct age_chunked *age;
-	int fd;
+	int fd;		      /* the output file: payload.age lives at base */
+	uint64_t base;
 	uint64_t start;	      /* plaintext offset where the attachments' part begins */
 	bool has_boundary;    /* start is inside a chunk, which both parts share */
 	uint64_t boundary_index;
@@ -37,13 +40,14 @@ struct spool {
 	unsigned char *ct;	 /* one sealed chunk */
 	uint64_t pos;		 /* the next plaintext offset */
 	uint64_t total;		 /* plaintext size, once known */
+	struct sealq *q;	 /* the worker sealing whole chunks, while the tail is written */
 };
 
 static int spool_put(struct spool *sp, uint64_t index, bool last, const unsigned char *pt,
 		     size_t len, struct err *e)
 {
 	age_chunked_seal(sp->age, index, last, pt, len, sp->ct);
-	off_t at = (off_t)age_chunked_offset(sp->age, index);
+	off_t at = (off_t)(sp->base + age_chunked_offset(sp->age, index));
 	size_t n = len + 16, done = 0;
 	while (done < n) {
 		ssize_t w = pwrite(sp->fd, sp->ct + done, n - done, at + (off_t)done);
@@ -52,6 +56,179 @@ static int spool_put(struct spool *sp, uint64_t index, bool last, const unsigned
 		if (w <= 0)
 			return err_errno(e, ERR_IO, "cannot write the payload");
 		done += (size_t)w;
+	}
+	return 0;
+}
+
+/* ---- sealing whole chunks on another core ----------------------------------------------
+ * While the caller reads and hashes attachments, whole chunks of the tail (never the last)
+ * are sealed and written by a worker thread from a ring of chunk buffers; the caller fills
+ * the buffers in place, so nothing is copied. Consecutive chunks are written together. On a
+ * single core, or when no thread starts, chunks are sealed in place as they come. */
+
+#define SEALQ_SLOTS 8
+#define SEALQ_BATCH 16 /* chunks written at once */
+
+struct sealq {
+	struct spool *sp;
+	bool threaded, stop, failed;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned char *slot[SEALQ_SLOTS];
+	uint64_t index[SEALQ_SLOTS];
+	unsigned head, tail;
+	unsigned char *batch; /* SEALQ_BATCH sealed chunks */
+	size_t batch_n;
+	uint64_t batch_first;
+	uint64_t written; /* since the last writeback kick */
+	struct err err;
+};
+
+/* Starts the kernel writing what is written so far, every so often, so that the final fsync
+ * has little left to do and dirty pages do not pile up. */
+static void writeback_kick(int fd, uint64_t *since, uint64_t n)
+{
+	*since += n;
+	if (*since >= (64u << 20)) {
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+		*since = 0;
+	}
+}
+
+static int sealq_flush(struct sealq *q, struct err *e)
+{
+	if (q->batch_n == 0)
+		return 0;
+	writeback_kick(q->sp->fd, &q->written, q->batch_n * AGE_CHUNK_CT);
+	uint64_t at = q->sp->base + age_chunked_offset(q->sp->age, q->batch_first);
+	size_t n = q->batch_n * AGE_CHUNK_CT;
+	q->batch_n = 0;
+	const unsigned char *p = q->batch;
+	while (n > 0) {
+		ssize_t w = pwrite(q->sp->fd, p, n, (off_t)at);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return err_errno(e, ERR_IO, "cannot write the payload");
+		p += w;
+		n -= (size_t)w;
+		at += (uint64_t)w;
+	}
+	return 0;
+}
+
+static void *sealq_worker(void *arg)
+{
+	struct sealq *q = arg;
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		while (q->tail == q->head && !q->stop)
+			pthread_cond_wait(&q->cv, &q->mu);
+		if (q->tail == q->head) {
+			pthread_mutex_unlock(&q->mu);
+			if (!q->failed && sealq_flush(q, &q->err) != 0)
+				q->failed = true;
+			pthread_mutex_lock(&q->mu);
+			break;
+		}
+		unsigned i = q->tail % SEALQ_SLOTS;
+		uint64_t idx = q->index[i];
+		pthread_mutex_unlock(&q->mu);
+		if (!q->failed) {
+			if (q->batch_n && (q->batch_first + q->batch_n != idx || q->batch_n == SEALQ_BATCH) &&
+			    sealq_flush(q, &q->err) != 0)
+				q->failed = true;
+			if (q->batch_n == 0)
+				q->batch_first = idx;
+			age_chunked_seal(q->sp->age, idx, false, q->slot[i], AGE_CHUNK,
+					 q->batch + q->batch_n * AGE_CHUNK_CT);
+			q->batch_n++;
+		}
+		pthread_mutex_lock(&q->mu);
+		q->tail++;
+		pthread_cond_broadcast(&q->cv);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+/* Starts the worker; sp->cur then points into the ring. Without a thread, nothing changes. */
+static void sealq_start(struct sealq *q, struct spool *sp)
+{
+	memset(q, 0, sizeof *q);
+	q->sp = sp;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	bool ok = (q->batch = malloc(SEALQ_BATCH * AGE_CHUNK_CT)) != NULL;
+	for (int i = 0; i < SEALQ_SLOTS && ok; i++)
+		ok = (q->slot[i] = malloc(AGE_CHUNK)) != NULL;
+	if (ok && pthread_mutex_init(&q->mu, NULL) == 0) {
+		if (pthread_cond_init(&q->cv, NULL) == 0) {
+			if (pthread_create(&q->thread, NULL, sealq_worker, q) == 0)
+				q->threaded = true;
+			else
+				pthread_cond_destroy(&q->cv);
+		}
+		if (!q->threaded)
+			pthread_mutex_destroy(&q->mu);
+	}
+	if (!q->threaded) {
+		for (int i = 0; i < SEALQ_SLOTS; i++)
+			free(q->slot[i]);
+		free(q->batch);
+		memset(q, 0, sizeof *q);
+		q->sp = sp;
+		return;
+	}
+	sp->q = q;
+}
+
+/* Hands over the full, not-last chunk in sp->cur (numbered index) and gives sp->cur a free
+ * buffer. */
+static int sealq_submit(struct sealq *q, uint64_t index, struct err *e)
+{
+	if (!q->threaded)
+		return spool_put(q->sp, index, false, q->sp->cur, AGE_CHUNK, e);
+	pthread_mutex_lock(&q->mu);
+	q->index[q->head % SEALQ_SLOTS] = index;
+	q->head++;
+	pthread_cond_broadcast(&q->cv);
+	while (q->head - q->tail >= SEALQ_SLOTS)
+		pthread_cond_wait(&q->cv, &q->mu);
+	bool failed = q->failed;
+	pthread_mutex_unlock(&q->mu);
+	q->sp->cur = q->slot[q->head % SEALQ_SLOTS];
+	if (failed) {
+		err_copy(e, &q->err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Waits for every chunk handed over, stops the worker, and gives sp->cur back its own
+ * buffer (own), with the last chunk's bytes copied into it. */
+static int sealq_stop(struct sealq *q, unsigned char *own, struct err *e)
+{
+	if (!q->threaded)
+		return 0;
+	pthread_mutex_lock(&q->mu);
+	q->stop = true;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	pthread_join(q->thread, NULL);
+	pthread_cond_destroy(&q->cv);
+	pthread_mutex_destroy(&q->mu);
+	memcpy(own, q->sp->cur, AGE_CHUNK);
+	q->sp->cur = own;
+	q->sp->q = NULL;
+	for (int i = 0; i < SEALQ_SLOTS; i++)
+		free(q->slot[i]);
+	free(q->batch);
+	q->threaded = false;
+	if (q->failed) {
+		err_copy(e, &q->err);
+		return -1;
 	}
 	return 0;
 }
@@ -69,7 +246,8 @@ static int spool_tail_write(void *ctx, const void *buf, size_t len, struct err *
 			memcpy(sp->boundary + off, p, n);
 		} else {
 			if (sp->cur_open && idx != sp->cur_index) {
-				if (spool_put(sp, sp->cur_index, false, sp->cur, AGE_CHUNK, e) != 0)
+				if ((sp->q ? sealq_submit(sp->q, sp->cur_index, e)
+					   : spool_put(sp, sp->cur_index, false, sp->cur, AGE_CHUNK, e)) != 0)
 					return -1;
 				sp->cur_open = false;
 			}
@@ -110,6 +288,47 @@ static int spool_head_write(void *ctx, const void *buf, size_t len, struct err *
 		p += n;
 		len -= n;
 	}
+	return 0;
+}
+
+/* ---- writing at an offset of the output ---------------------------------------------------- */
+
+/* A tar writer's output, written at off (and on) in fd. */
+struct at_sink {
+	int fd;
+	uint64_t off;
+};
+
+static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off, struct err *e)
+{
+	const unsigned char *p = buf;
+	while (len > 0) {
+		ssize_t w = pwrite(fd, p, len, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return err_errno(e, ERR_IO, "cannot write the bundle");
+		p += w;
+		len -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+static int at_write(void *ctx, const void *buf, size_t len, struct err *e)
+{
+	struct at_sink *a = ctx;
+	if (pwrite_all(a->fd, buf, len, a->off, e) != 0)
+		return -1;
+	a->off += len;
+	return 0;
+}
+
+static int count_write(void *ctx, const void *buf, size_t len, struct err *e)
+{
+	(void)buf;
+	(void)e;
+	*(uint64_t *)ctx += len;
 	return 0;
 }
 
@@ -157,12 +376,50 @@ static int file_size(const char *path, uint64_t *size, struct err *e)
 	return 0;
 }
 
+/* The size of the inner tar's tail (the attachments and the end blocks), by writing their
+ * headers and feeding zeros where the data goes: libarchive passes data through without
+ * copying it, so this costs next to nothing whatever the attachments weigh. */
+static int tail_size(const struct seal_input *in, uint64_t *out, struct err *e)
+{
+	static const unsigned char zeros[65536];
+	struct tar_writer *w;
+	char *name = NULL;
+	*out = 0;
+	if (tar_writer_open(&w, count_write, out, in->created, e) != 0)
+		return -1;
+	for (size_t i = 0; i < in->outcome->nattachments; i++) {
+		const struct outcome_attachment *a = &in->outcome->attachments[i];
+		size_t nl = strlen(a->path) + 7;
+		free(name);
+		if (!(name = malloc(nl))) {
+			tar_writer_abort(w);
+			return err_set(e, ERR_IO, "out of memory");
+		}
+		snprintf(name, nl, "files/%s", a->path);
+		if (tar_writer_entry(w, name, a->size, e) != 0)
+			goto fail;
+		for (uint64_t left = a->size; left > 0;) {
+			size_t n = left < sizeof zeros ? (size_t)left : sizeof zeros;
+			if (tar_writer_data(w, zeros, n, e) != 0)
+				goto fail;
+			left -= n;
+		}
+	}
+	free(name);
+	return tar_writer_close(w, e);
+fail:
+	free(name);
+	tar_writer_abort(w);
+	return -1;
+}
+
 /* Streams the attachments into the tail of the inner tar, hashing each as it goes. */
 static int write_attachments(const struct seal_input *in, struct spool *sp, uint8_t (*digests)[64],
 			     struct err *e)
 {
 	const struct outcome *o = in->outcome;
 	struct tar_writer *w = NULL;
+	struct hashq *hq = NULL;
 	unsigned char *buf = malloc(READ_BUF);
 	uint64_t total = 0, done = 0;
 	int rc = -1, fd = -1;
@@ -173,13 +430,12 @@ static int write_attachments(const struct seal_input *in, struct spool *sp, uint
 		err_set(e, ERR_IO, "out of memory");
 		goto out;
 	}
-	if (tar_writer_open(&w, spool_tail_write, sp, in->created, e) != 0)
+	if (hashq_new(&hq, e) != 0 || tar_writer_open(&w, spool_tail_write, sp, in->created, e) != 0)
 		goto out;
 	for (size_t i = 0; i < o->nattachments; i++) {
 		const struct outcome_attachment *a = &o->attachments[i];
 		char *shown = text_display(a->path, strlen(a->path));
 		struct stat st;
-		crypto_generichash_state h;
 		fd = open(a->source, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st) != 0) {
 			err_errno(e, ERR_IO, "cannot read attachment '%s'", shown ? shown : "?");
@@ -204,7 +460,6 @@ static int write_attachments(const struct seal_input *in, struct spool *sp, uint
 			free(shown);
 			goto out;
 		}
-		crypto_generichash_init(&h, NULL, 0, 64);
 		uint64_t left = a->size;
 		for (;;) {
 			size_t want = left < READ_BUF ? (size_t)left : READ_BUF, got;
@@ -222,7 +477,7 @@ static int write_attachments(const struct seal_input *in, struct spool *sp, uint
 				free(shown);
 				goto out;
 			}
-			crypto_generichash_update(&h, buf, got);
+			hashq_update(hq, buf, got);
 			if (tar_writer_data(w, buf, got, e) != 0) {
 				free(shown);
 				goto out;
@@ -232,7 +487,7 @@ static int write_attachments(const struct seal_input *in, struct spool *sp, uint
 			if (in->progress)
 				in->progress(in->progress_ctx, done, total);
 		}
-		crypto_generichash_final(&h, digests[i], 64);
+		hashq_final(hq, digests[i]);
 		free(shown);
 		close(fd);
 		fd = -1;
@@ -243,6 +498,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	tar_writer_abort(w);
+	hashq_free(hq);
 	free(name);
 	free(buf);
 	return rc;
@@ -272,14 +528,6 @@ static int tar_copy_file(struct tar_writer *w, const char *name, const char *pat
 	return rc;
 }
 
-static int count_write(void *ctx, const void *buf, size_t len, struct err *e)
-{
-	(void)buf;
-	(void)e;
-	*(uint64_t *)ctx += len;
-	return 0;
-}
-
 /* The size of the payload's head (manifest.sqlite and its signature as tar entries), by
  * writing it with the placeholder manifest, which has the real one's size. */
 static int head_size(const char *manifest, uint64_t msize, const char *sig, int64_t created,
@@ -297,18 +545,21 @@ static int head_size(const char *manifest, uint64_t msize, const char *sig, int6
 	return tar_writer_detach(w, e);
 }
 
-/* BLAKE2b-512 and size of the finished spool. */
-static int hash_spool(int fd, uint64_t size, uint8_t out[64], struct err *e)
+/* BLAKE2b-512 of the finished payload, read back from the output (the page cache). The kernel
+ * is asked to start writing the file out meanwhile, so that the final fsync is short. */
+static int hash_spool(int fd, uint64_t base, uint64_t size, uint8_t out[64], struct err *e)
 {
 	unsigned char *buf = malloc(READ_BUF);
 	crypto_generichash_state h;
 	if (!buf)
 		return err_set(e, ERR_IO, "out of memory");
+	sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	posix_fadvise(fd, (off_t)base, (off_t)size, POSIX_FADV_SEQUENTIAL);
 	crypto_generichash_init(&h, NULL, 0, 64);
 	uint64_t off = 0;
 	while (off < size) {
 		size_t want = size - off < READ_BUF ? (size_t)(size - off) : READ_BUF;
-		ssize_t n = pread(fd, buf, want, (off_t)off);
+		ssize_t n = pread(fd, buf, want, (off_t)(base + off));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -320,6 +571,75 @@ static int hash_spool(int fd, uint64_t size, uint8_t out[64], struct err *e)
 	}
 	free(buf);
 	crypto_generichash_final(&h, out, 64);
+	return 0;
+}
+
+/* Builds s's envelope for a payload of psize bytes with the given digest (hex), and signs
+ * it. Called twice: with a digest of zeros to measure, then with the real one. */
+static int make_envelope(const struct seal_input *in, const struct manifest_meta *meta,
+			 uint64_t psize, const char *digest_hex, struct sealed *s, struct err *e)
+{
+	const struct outcome *o = in->outcome;
+	struct envelope *env = &s->env;
+	uint8_t ehash[64];
+	char tc[128];
+	struct minisign_sig esig;
+	envelope_free(env);
+	free(s->envelope);
+	free(s->envelope_sig);
+	s->envelope = s->envelope_sig = NULL;
+	memset(env, 0, sizeof *env);
+	memcpy(env->bundle_id, meta->bundle_id, sizeof meta->bundle_id);
+	memcpy(env->issuer, meta->issuer, sizeof meta->issuer);
+	memcpy(env->created, meta->created, sizeof meta->created);
+	memcpy(env->records_root, meta->records_root, sizeof meta->records_root);
+	env->sequence = in->sequence;
+	env->recipients = in->nrecipients;
+	env->records_count = o->nrecords;
+	env->payload_size = psize;
+	snprintf(env->payload_blake2b, sizeof env->payload_blake2b, "%s", digest_hex);
+	env->issuer_name = strdup(in->issuer_name);
+	env->title = strdup(o->title);
+	size_t cl = strlen(o->series) + 32;
+	env->conference = malloc(cl);
+	if (!env->issuer_name || !env->title || !env->conference)
+		return err_set(e, ERR_IO, "out of memory");
+	snprintf(env->conference, cl, "%s %lld", o->series, (long long)o->number);
+	if (!(s->envelope = envelope_encode(env)))
+		return err_set(e, ERR_IO, "out of memory");
+	s->envelope_len = strlen(s->envelope);
+	crypto_generichash(ehash, 64, (const uint8_t *)s->envelope, s->envelope_len, NULL, 0);
+	envelope_trusted_comment(env, tc, sizeof tc);
+	if (minisign_sign(in->sk, MINISIGN_PREHASHED, ehash, NULL, 0, tc, BUNDLE_ENVELOPE_SIG_COMMENT,
+			  &esig, e) != 0)
+		return -1;
+	s->envelope_sig = minisign_sig_encode(&esig);
+	minisign_sig_clear(&esig);
+	if (!s->envelope_sig)
+		return err_set(e, ERR_IO, "out of memory");
+	return 0;
+}
+
+/* The bundle's head: the envelope and envelope.minisig entries and payload.age's header,
+ * written at the start of the output (sp given) or only measured (sp NULL). *len gets its
+ * size: payload.age's data starts there. */
+static int outer_head(struct sealed *s, struct spool *sp, uint64_t *len, struct err *e)
+{
+	struct tar_writer *w;
+	struct at_sink at = {sp ? sp->fd : -1, 0};
+	*len = 0;
+	if (tar_writer_open(&w, sp ? at_write : count_write, sp ? (void *)&at : (void *)len, s->created, e) != 0)
+		return -1;
+	if (tar_writer_file(w, BUNDLE_ENVELOPE, s->envelope, s->envelope_len, e) != 0 ||
+	    tar_writer_file(w, BUNDLE_ENVELOPE_SIG, s->envelope_sig, strlen(s->envelope_sig), e) != 0 ||
+	    tar_writer_entry(w, BUNDLE_PAYLOAD, s->env.payload_size, e) != 0) {
+		tar_writer_abort(w);
+		return -1;
+	}
+	/* The payload's data is in place already: nothing more through this writer. */
+	tar_writer_abort(w);
+	if (sp)
+		*len = at.off;
 	return 0;
 }
 
@@ -345,14 +665,13 @@ int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e)
 		return -1;
 	placeholder = io_join(s->workdir, "manifest.placeholder");
 	manifest = io_join(s->workdir, "manifest.sqlite");
-	s->spool = io_join(s->workdir, "payload.age");
 	salts = malloc(o->nrecords * sizeof *salts);
 	leaves = malloc(o->nrecords * sizeof *leaves);
 	digests = calloc(o->nattachments ? o->nattachments : 1, sizeof *digests);
 	sp.boundary = malloc(AGE_CHUNK);
 	sp.cur = malloc(AGE_CHUNK);
 	sp.ct = malloc(AGE_CHUNK_CT);
-	if (!placeholder || !manifest || !s->spool || !salts || !leaves || !digests || !sp.boundary ||
+	if (!placeholder || !manifest || !salts || !leaves || !digests || !sp.boundary ||
 	    !sp.cur || !sp.ct) {
 		err_set(e, ERR_IO, "out of memory");
 		goto done;
@@ -394,32 +713,60 @@ int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e)
 	sp.has_boundary = sp.start % AGE_CHUNK != 0;
 	sp.boundary_index = sp.start / AGE_CHUNK;
 
-	/* 3. The attachments, once each, into the tail. */
+	/* 3. Where everything goes. The inner tar's size is known now (the tail is measured
+	 * without reading the attachments), so payload.age's size is, and so is the envelope's
+	 * (its digest has a fixed length): payload.age is written straight into the output at
+	 * the offset the envelope and its signature will leave for it. */
 	if (age_recipients_new(&ar, e) != 0)
 		goto done;
 	for (size_t i = 0; i < in->nrecipients; i++)
 		if (age_recipients_add(ar, in->recipients[i].recipient, e) != 0)
 			goto done;
-	if (age_chunked_new(&sp.age, ar, e) != 0)
+	uint64_t tail = 0, x = 0;
+	if (age_chunked_new(&sp.age, ar, e) != 0 || tail_size(in, &tail, e) != 0)
 		goto done;
-	sp.fd = open(s->spool, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (sp.fd < 0) {
-		err_errno(e, ERR_IO, "cannot create the payload in '%s'", s->workdir);
+	uint64_t total = sp.start + tail;
+	uint64_t psize = age_chunked_file_size(sp.age, total);
+	char zero_digest[129];
+	memset(zero_digest, '0', 128);
+	zero_digest[128] = '\0';
+	if (make_envelope(in, &meta, psize, zero_digest, s, e) != 0 || outer_head(s, NULL, &x, e) != 0)
 		goto done;
-	}
+	if (io_atomic_open(&s->out, s->out_path, 0644, e) != 0)
+		goto done;
+	sp.fd = s->out.fd;
+	sp.base = x;
 	size_t plen;
 	const unsigned char *prefix = age_chunked_prefix(sp.age, &plen);
-	if (io_write_all(sp.fd, prefix, plen, e) != 0)
+	if (pwrite_all(sp.fd, prefix, plen, sp.base, e) != 0)
 		goto done;
+
+	/* 4. The attachments, once each, into the tail. */
 	sp.pos = sp.start;
-	if (write_attachments(in, &sp, digests, e) != 0)
+	struct sealq q;
+	unsigned char *own = sp.cur;
+	sealq_start(&q, &sp);
+	if (sp.q)
+		sp.cur = q.slot[0];
+	int wrc = write_attachments(in, &sp, digests, e);
+	struct err qe;
+	if (sealq_stop(&q, own, &qe) != 0 && wrc == 0) {
+		err_copy(e, &qe);
+		wrc = -1;
+	}
+	if (wrc != 0)
 		goto done;
 	sp.total = sp.pos;
+	if (sp.total != total) {
+		err_set(e, ERR_INTERNAL, "the payload's tail is %llu bytes, not %llu (this is a bug)",
+			(unsigned long long)(sp.total - sp.start), (unsigned long long)tail);
+		goto done;
+	}
 	uint64_t last = (sp.total - 1) / AGE_CHUNK;
 	if (sp.cur_open && spool_put(&sp, sp.cur_index, true, sp.cur, sp.cur_len, e) != 0)
 		goto done;
 
-	/* 4. The real manifest (same size), its signature, and the head. */
+	/* 5. The real manifest (same size), its signature, and the head. */
 	if (manifest_build(manifest, o, &meta, (const uint8_t(*)[32])salts, (const uint8_t(*)[32])leaves,
 			   (const uint8_t(*)[64])digests, in->recipients, in->nrecipients, e) != 0 ||
 	    file_size(manifest, &msize2, e) != 0)
@@ -458,55 +805,24 @@ int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e)
 			goto done;
 	}
 
-	/* 5. The payload's digest, the envelope and its signature. */
-	uint8_t pdigest[64], ehash[64];
-	uint64_t psize = age_chunked_file_size(sp.age, sp.total);
-	if (fsync(sp.fd) != 0) {
-		err_errno(e, ERR_IO, "cannot write the payload");
+	/* 6. The payload's digest, read back; the real envelope and its signature, written in
+	 * front of it. */
+	uint8_t pdigest[64];
+	char pdigest_hex[129];
+	uint64_t head = 0;
+	if (hash_spool(sp.fd, sp.base, psize, pdigest, e) != 0)
+		goto done;
+	to_hex(pdigest_hex, pdigest, 64);
+	if (make_envelope(in, &meta, psize, pdigest_hex, s, e) != 0 || outer_head(s, &sp, &head, e) != 0)
+		goto done;
+	if (head != x) {
+		err_set(e, ERR_INTERNAL, "the bundle's head is %llu bytes, not %llu (this is a bug)",
+			(unsigned long long)head, (unsigned long long)x);
 		goto done;
 	}
-	if (hash_spool(sp.fd, psize, pdigest, e) != 0)
-		goto done;
-	struct envelope *env = &s->env;
-	memcpy(env->bundle_id, meta.bundle_id, sizeof meta.bundle_id);
-	memcpy(env->issuer, meta.issuer, sizeof meta.issuer);
-	memcpy(env->created, meta.created, sizeof meta.created);
-	memcpy(env->records_root, meta.records_root, sizeof meta.records_root);
-	env->sequence = in->sequence;
-	env->recipients = in->nrecipients;
-	env->records_count = o->nrecords;
-	env->payload_size = psize;
-	to_hex(env->payload_blake2b, pdigest, 64);
-	env->issuer_name = strdup(in->issuer_name);
-	env->title = strdup(o->title);
-	size_t cl = strlen(o->series) + 32;
-	env->conference = malloc(cl);
-	if (!env->issuer_name || !env->title || !env->conference) {
-		err_set(e, ERR_IO, "out of memory");
-		goto done;
-	}
-	snprintf(env->conference, cl, "%s %lld", o->series, (long long)o->number);
-	if (!(s->envelope = envelope_encode(env))) {
-		err_set(e, ERR_IO, "out of memory");
-		goto done;
-	}
-	s->envelope_len = strlen(s->envelope);
-	crypto_generichash(ehash, 64, (const uint8_t *)s->envelope, s->envelope_len, NULL, 0);
-	char tc[128];
-	struct minisign_sig esig;
-	envelope_trusted_comment(env, tc, sizeof tc);
-	if (minisign_sign(in->sk, MINISIGN_PREHASHED, ehash, NULL, 0, tc, BUNDLE_ENVELOPE_SIG_COMMENT, &esig, e) != 0)
-		goto done;
-	s->envelope_sig = minisign_sig_encode(&esig);
-	minisign_sig_clear(&esig);
-	if (!s->envelope_sig) {
-		err_set(e, ERR_IO, "out of memory");
-		goto done;
-	}
+	s->tail_off = x + psize;
 	rc = 0;
 done:
-	if (sp.fd >= 0)
-		close(sp.fd);
 	age_chunked_free(sp.age);
 	age_recipients_free(ar);
 	free(sp.boundary);
@@ -523,59 +839,35 @@ done:
 	return rc;
 }
 
-static int fd_write(void *ctx, const void *buf, size_t len, struct err *e)
-{
-	return io_write_all(*(int *)ctx, buf, len, e);
-}
-
 int seal_write(struct sealed *s, const char *checkpoint, size_t checkpoint_len,
 	       const char *proof, size_t proof_len, struct err *e)
 {
+	static const unsigned char zeros[512];
 	struct tar_writer *w = NULL;
-	int in = -1, rc = -1;
-	unsigned char *buf = malloc(READ_BUF);
-	if (!buf)
-		return err_set(e, ERR_IO, "out of memory");
-	if (io_atomic_open(&s->out, s->out_path, 0644, e) != 0)
-		goto done;
-	if (tar_writer_open(&w, fd_write, &s->out.fd, s->created, e) != 0 ||
-	    tar_writer_file(w, BUNDLE_ENVELOPE, s->envelope, s->envelope_len, e) != 0 ||
-	    tar_writer_file(w, BUNDLE_ENVELOPE_SIG, s->envelope_sig, strlen(s->envelope_sig), e) != 0 ||
-	    tar_writer_entry(w, BUNDLE_PAYLOAD, s->env.payload_size, e) != 0)
-		goto done;
-	in = open(s->spool, O_RDONLY | O_CLOEXEC);
-	if (in < 0) {
-		err_errno(e, ERR_IO, "cannot read the payload back");
-		goto done;
+	if (s->out.fd < 0)
+		return err_set(e, ERR_INTERNAL, "seal_write before seal_prepare (this is a bug)");
+	/* payload.age's padding to a whole block, then the log members and the end blocks. */
+	uint64_t pad = (512 - s->tail_off % 512) % 512;
+	struct at_sink at = {s->out.fd, s->tail_off + pad};
+	if (pwrite_all(s->out.fd, zeros, (size_t)pad, s->tail_off, e) != 0 ||
+	    tar_writer_open(&w, at_write, &at, s->created, e) != 0)
+		goto fail;
+	if ((checkpoint && tar_writer_file(w, BUNDLE_CHECKPOINT, checkpoint, checkpoint_len, e) != 0) ||
+	    (proof && tar_writer_file(w, BUNDLE_PROOF, proof, proof_len, e) != 0)) {
+		tar_writer_abort(w);
+		goto fail;
 	}
-	uint64_t left = s->env.payload_size;
-	while (left > 0) {
-		size_t got, want = left < READ_BUF ? (size_t)left : READ_BUF;
-		if (io_read_full(in, buf, want, &got, e) != 0)
-			goto done;
-		if (got != want) {
-			err_set(e, ERR_IO, "the payload shrank while being copied");
-			goto done;
-		}
-		if (tar_writer_data(w, buf, got, e) != 0)
-			goto done;
-		left -= got;
+	if (tar_writer_close(w, e) != 0)
+		goto fail;
+	if (ftruncate(s->out.fd, (off_t)at.off) != 0) {
+		err_errno(e, ERR_IO, "cannot write the bundle");
+		goto fail;
 	}
-	if (checkpoint && tar_writer_file(w, BUNDLE_CHECKPOINT, checkpoint, checkpoint_len, e) != 0)
-		goto done;
-	if (proof && tar_writer_file(w, BUNDLE_PROOF, proof, proof_len, e) != 0)
-		goto done;
-	rc = tar_writer_close(w, e);
-	w = NULL;
-	s->written = rc == 0;
-done:
-	tar_writer_abort(w);
-	if (in >= 0)
-		close(in);
-	free(buf);
-	if (rc != 0)
-		io_atomic_abort(&s->out);
-	return rc;
+	s->written = true;
+	return 0;
+fail:
+	io_atomic_abort(&s->out);
+	return -1;
 }
 
 int seal_commit(struct sealed *s, struct err *e)
@@ -597,7 +889,6 @@ void sealed_free(struct sealed *s)
 	free(s->envelope);
 	free(s->envelope_sig);
 	free(s->workdir);
-	free(s->spool);
 	free(s->out_path);
 	memset(s, 0, sizeof *s);
 	s->out.fd = -1;

@@ -5,11 +5,14 @@
  *  1. salts and leaves for every record, their Merkle root;
  *  2. a placeholder manifest (digests all zero): its size fixes where in the inner tar the
  *     attachments begin;
- *  3. each attachment read once, hashed (BLAKE2b-512) as it goes into the inner tar, which is
- *     encrypted chunk by chunk into a spool file (see age_chunked.h);
- *  4. the real manifest (same size), its signature, and the inner tar's beginning, encrypted
- *     into the spool's first chunks;
- *  5. the spool hashed: the payload digest; the envelope written and signed.
+ *  3. the inner tar's tail measured (headers only), which gives payload.age's size and so
+ *     the envelope's: payload.age is written in place in the output, after room for them;
+ *  4. each attachment read once, hashed (BLAKE2b-512, on a second core) as it goes into the
+ *     inner tar, which is encrypted chunk by chunk (see age_chunked.h);
+ *  5. the real manifest (same size), its signature, and the inner tar's beginning, encrypted
+ *     into the payload's first chunks;
+ *  6. payload.age hashed (read back from the page cache): the envelope written, signed, and
+ *     put in front of it.
  * Then the caller may add the log members (seal_write) and decides when the bundle appears
  * (seal_commit): the caller records it in the vault first, so that a bundle never exists
  * that the vault does not know about.
@@ -57,8 +60,8 @@ struct sealed {
 	size_t envelope_len;
 	char *envelope_sig; /* envelope.minisig */
 	char *workdir;	    /* the private folder of temporaries */
-	char *spool;	    /* payload.age, complete */
 	char *out_path;
+	uint64_t tail_off;  /* where payload.age ends in the output */
 	int64_t created;
 	struct io_atomic out;
 	bool written;
@@ -67,8 +70,8 @@ struct sealed {
 /* Steps 1-5 above. s is freed with sealed_free whatever the result. */
 int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e);
 
-/* Writes the bundle to a temporary beside the output: envelope, envelope.minisig,
- * payload.age, and log/checkpoint and log/proof when given (NULL to leave them out). */
+/* Finishes the bundle in its temporary beside the output: log/checkpoint and log/proof when
+ * given (NULL to leave them out) after payload.age, and the tar's end. */
 int seal_write(struct sealed *s, const char *checkpoint, size_t checkpoint_len,
 	       const char *proof, size_t proof_len, struct err *e);
 

@@ -12,6 +12,7 @@
 
 #include "vault/bundle.h"
 #include "vault/extract.h"
+#include "vault/hashq.h"
 #include "vault/io.h"
 #include "vault/manifest.h"
 #include "vault/minisign.h"
@@ -21,10 +22,10 @@
 #define MANIFEST_MAX (1ULL << 32)
 #define COPY_BUF 65536
 
-/* The outer payload member as age's input: hashed and counted on the way. */
+/* The outer payload member as age's input: hashed (on another core) and counted on the way. */
 struct payload_in {
 	struct tar_reader *outer;
-	crypto_generichash_state hash;
+	struct hashq *hash;
 	uint64_t seen;
 };
 
@@ -33,7 +34,7 @@ static int payload_read(void *ctx, void *buf, size_t cap, size_t *got, struct er
 	struct payload_in *p = ctx;
 	if (tar_reader_data(p->outer, buf, cap, got, e) != 0)
 		return -1;
-	crypto_generichash_update(&p->hash, buf, *got);
+	hashq_update(p->hash, buf, *got);
 	p->seen += *got;
 	return 0;
 }
@@ -63,12 +64,11 @@ static int failed(const struct verify_input *in, struct verify_report *r, struct
 	return in->report_all ? 0 : -1;
 }
 
-/* Copies the current inner member into fd (or nowhere when fd < 0), hashing it. */
+/* Copies the current inner member into fd (or nowhere when fd < 0), hashing it on hq's
+ * thread. */
 static int copy_member(struct tar_reader *t, int fd, uint64_t size, uint8_t digest[64],
-		       unsigned char *buf, struct err *e)
+		       unsigned char *buf, struct hashq *hq, struct err *e)
 {
-	crypto_generichash_state h;
-	crypto_generichash_init(&h, NULL, 0, 64);
 	uint64_t n = 0;
 	for (;;) {
 		size_t got;
@@ -76,14 +76,17 @@ static int copy_member(struct tar_reader *t, int fd, uint64_t size, uint8_t dige
 			return -1;
 		if (got == 0)
 			break;
-		crypto_generichash_update(&h, buf, got);
+		hashq_update(hq, buf, got);
 		if (fd >= 0 && io_write_all(fd, buf, got, e) != 0)
 			return err_prefix(e, "cannot write the output");
 		n += got;
+		/* Start the kernel writing as we go, so that the commit's fsync is short. */
+		if (fd >= 0 && (n & ((64u << 20) - 1)) < got)
+			sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	}
+	hashq_final(hq, digest);
 	if (n != size)
 		return err_set(e, ERR_FORMAT, "a member of the payload is cut short");
-	crypto_generichash_final(&h, digest, 64);
 	return 0;
 }
 
@@ -121,6 +124,7 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 	unsigned char *buf = malloc(COPY_BUF);
 	uint8_t digest[64], want[64], bid[16];
 	struct minisign_sig msig = {0};
+	struct hashq *hq = NULL;
 	uint64_t size;
 	int rc = -1, fd = -1;
 
@@ -128,7 +132,7 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 		err_set(e, ERR_IO, "out of memory");
 		goto done;
 	}
-	if (tar_reader_open_cb(&t, plain_read, dec, "the payload", e) != 0)
+	if (hashq_new(&hq, e) != 0 || tar_reader_open_cb(&t, plain_read, dec, "the payload", e) != 0)
 		goto done;
 
 	/* The manifest: to disk (SQLite reads files), hashed on the way. */
@@ -155,7 +159,7 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 	}
 	if (fd < 0 || !mpath)
 		goto done;
-	if (copy_member(t, fd, size, digest, buf, e) != 0)
+	if (copy_member(t, fd, size, digest, buf, hq, e) != 0)
 		goto done;
 	close(fd);
 	fd = -1;
@@ -293,7 +297,7 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 			free(shown);
 			goto done;
 		}
-		if (copy_member(t, fd, size, digest, buf, e) != 0) {
+		if (copy_member(t, fd, size, digest, buf, hq, e) != 0) {
 			free(shown);
 			goto done;
 		}
@@ -343,6 +347,7 @@ done:
 	if (fd >= 0)
 		close(fd);
 	tar_reader_free(t);
+	hashq_free(hq);
 	manifest_close(m);
 	minisign_sig_clear(&msig);
 	free(issuer_name);
@@ -364,6 +369,7 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 	struct minisign_sig sig = {0};
 	struct age_decryptor *dec = NULL;
 	struct stage stage = {0};
+	struct hashq *hq = NULL;
 	bool staged = false;
 	char *sigtext = NULL, *checkpoint = NULL, *proof = NULL;
 	uint8_t pk[32], hash[64];
@@ -472,8 +478,10 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 	/* 4. The payload: decrypted when we can and may, else only hashed. */
 	if (tar_reader_expect(outer, BUNDLE_PAYLOAD, UINT64_MAX >> 1, &size, e) != 0)
 		goto done;
-	struct payload_in pin = {outer, {{0}}, 0};
-	crypto_generichash_init(&pin.hash, NULL, 0, 64);
+	struct payload_in pin = {outer, NULL, 0};
+	if (hashq_new(&pin.hash, e) != 0)
+		goto done;
+	hq = pin.hash;
 	bool decrypt = in->ids && r->issuer_pinned == 1 && r->envelope_sig_ok == 1;
 	struct err dec_err;
 	err_clear(&dec_err);
@@ -505,7 +513,7 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 		if (got == 0)
 			break;
 	}
-	crypto_generichash_final(&pin.hash, hash, 64);
+	hashq_final(pin.hash, hash);
 	char hex[129];
 	sodium_bin2hex(hex, sizeof hex, hash, 64);
 	if (pin.seen != r->env.payload_size || strcmp(hex, r->env.payload_blake2b) != 0) {
@@ -568,6 +576,7 @@ done:
 	if (staged)
 		stage_abort(&stage);
 	age_decrypt_free(dec);
+	hashq_free(hq);
 	tar_reader_free(outer);
 	minisign_sig_clear(&sig);
 	free(sigtext);
