@@ -306,9 +306,9 @@ seal_bad() {
 	seal_bad "missing.png" "attachments[1]"
 }
 
-@test "seal: a duplicated attachment is exit 3 and names it" {
+@test "seal: a duplicated attachment is exit 3 with its JSON path" {
 	bad_outcome "json_set(readfile('ex.json'), '\$.attachments[1].path', 'archive-photo.png')"
-	seal_bad "attachments" "'archive-photo.png' is listed twice"
+	seal_bad "attachments[1].path" "'archive-photo.png' is listed twice"
 }
 
 @test "seal: invalid UTF-8 in outcome.json is exit 3 with its JSON path" {

@@ -6,7 +6,8 @@
  *  - as a bundle: envelope, envelope.minisig, payload.age (all of its data, in pieces), then
  *    either the end or log/checkpoint, log/proof and the end, with verify.c's size bounds;
  *  - as a payload: manifest.sqlite, manifest.sqlite.minisig, then files/... in strictly
- *    increasing order until the end, each read to its end.
+ *    increasing order until the end, each read to its end;
+ * and, as verify does, nothing but zeros after the end (tar_reader_no_trailing).
  * Every refusal must be ERR_FORMAT (the container's failures all are); every member read must
  * give exactly its declared size; a slurped member is NUL-terminated at its size; a member
  * accepted by name is that name; nothing may be read beyond a member's end.
@@ -96,7 +97,7 @@ static int walk_bundle(struct tar_reader *t, struct err *e)
 	if (tar_reader_next(t, &name, &size, &end, e) != 0)
 		return -1;
 	if (end)
-		return 0;
+		return tar_reader_no_trailing(t, e);
 	if (strcmp(name, BUNDLE_CHECKPOINT) != 0 || size > BUNDLE_LOG_MAX)
 		return err_set(e, ERR_FORMAT, "unexpected member");
 	if (slurp(t, size, e) != 0 || expect(t, BUNDLE_PROOF, BUNDLE_LOG_MAX, &size, e) != 0 ||
@@ -118,8 +119,11 @@ static int walk_payload(struct tar_reader *t, struct err *e)
 		bool end;
 		if (tar_reader_next(t, &name, &size, &end, e) != 0)
 			goto done;
-		if (end)
+		if (end) {
+			if (tar_reader_no_trailing(t, e) != 0)
+				goto done;
 			break;
+		}
 		if (!name || strncmp(name, "files/", 6) != 0) {
 			err_set(e, ERR_FORMAT, "unexpected member");
 			goto done;
