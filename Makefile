@@ -137,8 +137,13 @@ fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build
 	@FUZZ_TIME=$(FUZZ_TIME) sh tests/tools/fuzz.sh $(FUZZ_BIN)
 
-bench: $(BUILD)/amana
-	@AMANA=$(abspath $(BUILD)/amana) BENCH_SIZE=$(BENCH_SIZE) sh tests/bench/bench.sh
+$(BUILD)/bench/ceiling: tests/bench/ceiling.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS) -lpthread
+
+bench: deps $(BUILD)/amana $(BUILD)/bench/ceiling
+	@AMANA=$(abspath $(BUILD)/amana) CEILING=$(abspath $(BUILD)/bench/ceiling) \
+		BENCH_SIZE=$(BENCH_SIZE) sh tests/bench/bench.sh
 
 install: $(BUILD)/amana
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -10,7 +10,7 @@ set -eu
 # Build: compiler, pkg-config and the three libraries. Tests: cmocka, bats and the stock tools
 # that the interop tests run against amana's output (age, minisign, tar, sqlite3, b2sum).
 BUILD_PKGS="build-essential pkg-config libsodium-dev libarchive-dev libsqlite3-dev"
-TEST_PKGS="libcmocka-dev bats age minisign sqlite3 coreutils tar time clang python3 chromium"
+TEST_PKGS="libcmocka-dev bats age minisign sqlite3 coreutils tar time clang python3 chromium gnupg"
 
 missing_pkgs() {
 	for p in $BUILD_PKGS $TEST_PKGS; do
