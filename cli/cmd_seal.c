@@ -192,7 +192,10 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		goto done;
 	}
 
-	/* The sequence number and the record of the bundle: one transaction. */
+	/* The sequence number and the record of the bundle: one transaction, held while the
+	 * bundle is made. Another seal on this vault waits for it (up to ten minutes) rather
+	 * than fail: the two must not take the same number. */
+	sqlite3_busy_timeout(store_db(s), 600000);
 	if (store_begin(s, e) != 0)
 		goto done;
 	in_tx = true;
