@@ -214,7 +214,7 @@ static void test_vkey_malformed(void **state)
 		"PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWAA==",
 		"PeterNeumann+c74f20a3+Ahpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", /* type 2 */
 		"PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq_LDE4izWy10TW", /* URL b64 */
-		"PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izW\xd1\xae" "0TW",
+		("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izW\xd1\xae" "0TW"),
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct note_vkey k;
@@ -968,7 +968,7 @@ static void test_checkpoint_parse(void **state)
 		"example.com/log\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\nx",  /* ext no nl */
 		"example.com/log\r\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n",
 		"example.com/\xff\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n",
-		"example.com/log\n0\n47DEQpj8HBSa+\xd1\xae" "ImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n",
+		("example.com/log\n0\n47DEQpj8HBSa+\xd1\xae" "ImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"),
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct checkpoint c;
