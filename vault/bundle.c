@@ -56,6 +56,7 @@ struct tar_writer {
 	void *ctx;
 	int64_t mtime;
 	bool utf8; /* the locale's character set is UTF-8 */
+	bool discard; /* stopped: libarchive's remaining output goes nowhere */
 	struct err cb_err; /* what the write callback reported */
 	bool cb_failed;
 };
@@ -64,6 +65,8 @@ static la_ssize_t write_cb(struct archive *a, void *data, const void *buf, size_
 {
 	struct tar_writer *w = data;
 	(void)a;
+	if (w->discard)
+		return (la_ssize_t)len;
 	if (w->write(w->ctx, buf, len, &w->cb_err) != 0) {
 		w->cb_failed = true;
 		return -1;
@@ -173,7 +176,7 @@ int tar_writer_close(struct tar_writer *w, struct err *e)
 	if (archive_write_close(w->a) != ARCHIVE_OK)
 		rc = writer_fail(w, "cannot finish the tar", e);
 	if (rc != 0)
-		archive_write_fail(w->a);
+		w->discard = true;
 	archive_write_free(w->a);
 	archive_entry_free(w->entry);
 	free(w);
@@ -189,12 +192,16 @@ int tar_writer_detach(struct tar_writer *w, struct err *e)
 	return rc;
 }
 
+/* Stops a writer: whatever libarchive still wants to write (padding for a member's declared
+ * size, the end blocks) goes nowhere, and everything is freed. (archive_write_fail would
+ * skip the writing too, but libarchive 3.6 then leaks its output filter.) */
 void tar_writer_abort(struct tar_writer *w)
 {
 	if (!w)
 		return;
 	if (w->a) {
-		archive_write_fail(w->a);
+		w->discard = true;
+		archive_write_close(w->a);
 		archive_write_free(w->a);
 	}
 	archive_entry_free(w->entry);
