@@ -560,7 +560,8 @@ static void json_path_at(const char *json, size_t len, size_t at, char *out, siz
 			st[depth].key_len = 0;
 			want_key = c == '{';
 		} else if (c == '}' || c == ']') {
-			depth--;
+			if (depth >= 0)
+				depth--;
 			want_key = false;
 		} else if (c == ',' && depth >= 0) {
 			if (st[depth].array)
@@ -570,7 +571,9 @@ static void json_path_at(const char *json, size_t len, size_t at, char *out, siz
 		} else if (c == '"') {
 			size_t start = i + 1, j = start;
 			while (j < len && json[j] != '"')
-				j += json[j] == '\\' ? 2 : 1;
+				j += json[j] == '\\' && j + 1 < len ? 2 : 1;
+			if (j > len)
+				j = len;
 			if (want_key && depth >= 0) {
 				st[depth].key_start = start;
 				st[depth].key_len = j - start;
