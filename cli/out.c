@@ -204,16 +204,20 @@ int cli_getopt(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts
 	       const struct option *longopts, struct err *e)
 {
 	char shorts[128];
-	struct option longs[32];
+	struct option longs[34];
 	size_t nl = 0;
 	snprintf(shorts, sizeof shorts, ":h%s", shortopts);
 	if (longopts)
 		for (; longopts[nl].name && nl < 30; nl++)
 			longs[nl] = longopts[nl];
 	longs[nl++] = (struct option){"help", no_argument, NULL, 'h'};
+	/* --json is a global option, and every command takes it after its name too. */
+	longs[nl++] = (struct option){"json", no_argument, NULL, 0x100};
 	longs[nl] = (struct option){NULL, 0, NULL, 0};
 	opterr = 0;
-	int c = getopt_long(argc, argv, shorts, longs, NULL);
+	int c;
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) == 0x100)
+		ctx->json = true;
 	switch (c) {
 	case -1:
 		return 0;

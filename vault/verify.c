@@ -539,10 +539,15 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 	if (end && tar_reader_no_trailing(outer, e) != 0)
 		goto done;
 	if (!end) {
-		if (strcmp(name, BUNDLE_CHECKPOINT) != 0 || size > BUNDLE_LOG_MAX) {
+		if (strcmp(name, BUNDLE_CHECKPOINT) != 0) {
 			char *shown = text_display(name, strlen(name));
 			err_set(e, ERR_FORMAT, "the bundle: unexpected member '%s' after payload.age", shown ? shown : "?");
 			free(shown);
+			goto done;
+		}
+		if (size > BUNDLE_LOG_MAX) {
+			err_set(e, ERR_FORMAT, "the bundle: member '%s' declares %llu bytes, more than the %u allowed",
+				BUNDLE_CHECKPOINT, (unsigned long long)size, (unsigned)BUNDLE_LOG_MAX);
 			goto done;
 		}
 		csize = size;
