@@ -1,0 +1,352 @@
+#!/usr/bin/env bats
+# Concurrency (issue 8, point 4): several amana processes on one vault at once never corrupt
+# it and never reuse a sequence number or a log index. A seal holds one vault transaction
+# (BEGIN IMMEDIATE) from taking its sequence number until the bundle is recorded; every
+# other writer waits for it, up to the busy timeout (10 seconds; another seal waits up to
+# ten minutes), and then fails cleanly with exit 4, "the vault is busy".
+#
+# Where two processes must reach a point together, a small LD_PRELOAD library built here
+# (shim.so, as in crash.bats) holds each at a system call until both got there:
+# AMANA_SHIM="rename:1:before:wait=PATH" creates PATH.reached and waits for PATH.go.
+
+load ../lib/common
+
+setup_file() {
+	cc -shared -fPIC -O1 -o "$BATS_FILE_TMPDIR/shim.so" -x c - -ldl <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int calls;
+
+static void at(const char *fn, int after)
+{
+	const char *spec = getenv("AMANA_SHIM");
+	char f[32], when[8], action[512];
+	int n;
+	if (!spec || sscanf(spec, "%31[^:]:%d:%7[^:]:%511s", f, &n, when, action) != 4 ||
+	    strcmp(f, fn) != 0)
+		return;
+	if (!after)
+		calls++;
+	if (calls != n || (strcmp(when, "after") == 0) != after)
+		return;
+	if (strcmp(action, "kill") == 0) {
+		kill(getpid(), SIGKILL);
+	} else if (strncmp(action, "wait=", 5) == 0) {
+		char p[600];
+		struct timespec ts = {0, 10000000};
+		snprintf(p, sizeof p, "%s.reached", action + 5);
+		close(open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+		snprintf(p, sizeof p, "%s.go", action + 5);
+		while (access(p, F_OK) != 0)
+			nanosleep(&ts, NULL);
+	}
+}
+
+#define HOOK(ret, name, params, args)                                   \
+	ret name params                                                 \
+	{                                                               \
+		static ret(*real) params;                               \
+		if (!real)                                              \
+			*(void **)&real = dlsym(RTLD_NEXT, #name);      \
+		at(#name, 0);                                           \
+		ret r = real args;                                      \
+		at(#name, 1);                                           \
+		return r;                                               \
+	}
+
+HOOK(int, rename, (const char *a, const char *b), (a, b))
+HOOK(int, link, (const char *a, const char *b), (a, b))
+EOF
+	truncate -s 200M "$BATS_FILE_TMPDIR/big.bin"
+	truncate -s 48M "$BATS_FILE_TMPDIR/mid.bin"
+}
+
+# The secretariat ($AMANA_HOME) with key sec; member state tn (vault $T/m) pins it.
+# big/outcome.json carries a 200 MiB attachment, mid/outcome.json a 48 MiB one.
+local_setup() {
+	mkkey_sign "الأمانة العامة" sec >/dev/null
+	mkkey_enc "تونس" tn >/dev/null
+	amana -q recipient add tn.pub --name "تونس"
+	member -q trust add sec.pub --name "الأمانة"
+	local d
+	for d in big mid; do
+		mkdir "$d"
+		ln "$BATS_FILE_TMPDIR/$d.bin" "$d/rec.bin" 2>/dev/null || cp "$BATS_FILE_TMPDIR/$d.bin" "$d/rec.bin"
+		cat >"$d/outcome.json" <<-'EOF'
+		{"conference":{"series":"المؤتمر","number":24,"title":"تسجيل الجلسة","venue":"","held_from":"","held_to":"","organizer":""},
+		 "participants":[],
+		 "records":[{"kind":"statement","lang":"ar","title":"التسجيل","body":"تسجيل الجلسة الختامية"}],
+		 "attachments":[{"path":"rec.bin","caption":"تسجيل","record":1}]}
+		EOF
+	done
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+}
+
+member() {
+	"$AMANA" --vault "$T/m" "$@"
+}
+
+note() {
+	echo "# $*" >&3
+}
+
+q() {
+	sqlite3 "$1" "$2"
+}
+
+vault_ok() {
+	[ "$(q "$1" 'PRAGMA integrity_check')" = ok ] || {
+		echo "integrity_check of $1: $(q "$1" 'PRAGMA integrity_check')" >&2
+		return 1
+	}
+}
+
+env_field() {
+	tar -xOf "$1" envelope | sed -n "s/^$2: //p"
+}
+
+proof_index() {
+	tar -xOf "$1" log/proof | sed -n 's/^index //p'
+}
+
+# bgrun NAME CMD...: runs CMD (a program) in the background; output in $T/NAME.log, pid in
+# PID_NAME. bgwait NAME: waits for it; its status in RC_NAME.
+bgrun() {
+	local name=$1
+	shift
+	"$@" >"$T/$name.log" 2>&1 3>&- &
+	printf -v "PID_$name" '%s' $!
+}
+
+bgwait() {
+	local pid_var="PID_$1" rc=0
+	wait "${!pid_var}" || rc=$?
+	printf -v "RC_$1" '%s' "$rc"
+}
+
+# poll COMMAND PID: waits until COMMAND succeeds; fails when process PID ended first (or
+# after 60 s).
+poll() {
+	local n=0
+	until eval "$1"; do
+		kill -0 "$2" 2>/dev/null || { echo "the process ended before: $1" >&2; return 1; }
+		n=$((n + 1))
+		[ "$n" -lt 6000 ] || { echo "gave up waiting for: $1" >&2; return 1; }
+		sleep 0.01
+	done
+}
+
+# sealing OUT: the bundle temporary of a seal to OUT exists, so the seal holds the vault's
+# transaction.
+sealing() {
+	local h
+	for h in $(ls -A | grep -F ".$1.amana-" || true); do
+		[ -f "$h" ] && return 0
+	done
+	return 1
+}
+
+@test "two seals at once on one vault: different sequence numbers and log indexes, the log verifies, both open" {
+	bgrun a "$AMANA" seal big/outcome.json -s sec.key --to "تونس" -o a.amana
+	bgrun b "$AMANA" seal big/outcome.json -s sec.key --to "تونس" -o b.amana
+	bgwait a
+	bgwait b
+	[ "$RC_a" = 0 ] || { cat "$T/a.log" >&2; return 1; }
+	[ "$RC_b" = 0 ] || { cat "$T/b.log" >&2; return 1; }
+	note "a: sequence $(env_field a.amana sequence), index $(proof_index a.amana); b: sequence $(env_field b.amana sequence), index $(proof_index b.amana)"
+	[ "$(printf '%s\n' "$(env_field a.amana sequence)" "$(env_field b.amana sequence)" | sort -n | tr '\n' ' ')" = "1 2 " ]
+	[ "$(printf '%s\n' "$(proof_index a.amana)" "$(proof_index b.amana)" | sort -n | tr '\n' ' ')" = "0 1 " ]
+	# Each bundle's index is its sequence less one, and the second one's log holds the first.
+	[ "$(proof_index a.amana)" = $(($(env_field a.amana sequence) - 1)) ]
+	[ "$(proof_index b.amana)" = $(($(env_field b.amana sequence) - 1)) ]
+	[ "$(q "$AMANA_HOME/vault.db" "select count(*) || ' ' || count(distinct sequence) || ' ' || count(distinct bundle_id) from bundles where direction = 'issued'")" = "2 2 2" ]
+	[ "$(q "$AMANA_HOME/vault.db" "select group_concat(idx, ' ') from (select idx from log_leaves order by idx)")" = "0 1" ]
+	run -0 amana log verify
+	assert_stderr_has "2 leaves"
+	vault_ok "$AMANA_HOME/vault.db"
+	run -0 member verify a.amana
+	run -0 member verify b.amana
+	run -0 member open a.amana -i tn.key -o out-a
+	run -0 member open b.amana -i tn.key -o out-b
+	cmp big/rec.bin out-a/files/rec.bin
+	cmp big/rec.bin out-b/files/rec.bin
+	vault_ok "$T/m/vault.db"
+}
+
+@test "a seal and trust add / recipient add at the same time: the short commands wait and both succeed" {
+	mkkey_sign "شاهد" w >/dev/null
+	mkkey_enc "مصر" eg >/dev/null
+	bgrun s "$AMANA" seal big/outcome.json -s sec.key --to "تونس" -o s.amana
+	poll 'sealing s.amana' "$PID_s"
+	# Reading needs no lock (WAL): listing works while the seal holds the vault.
+	run -0 amana recipient list
+	assert_stderr_has "تونس"
+	local t0 t1
+	t0=$(date +%s%N)
+	run -0 amana trust add w.pub --name "شاهد" --witness
+	run -0 amana recipient add eg.pub --name "مصر"
+	t1=$(date +%s%N)
+	note "trust add and recipient add waited $(((t1 - t0) / 1000000)) ms for the seal"
+	bgwait s
+	[ "$RC_s" = 0 ] || { cat "$T/s.log" >&2; return 1; }
+	[ "$(q "$AMANA_HOME/vault.db" "select count(*) from trusted_keys where role = 'witness'")" = 1 ]
+	[ "$(q "$AMANA_HOME/vault.db" "select count(*) from recipients")" = 2 ]
+	[ "$(env_field s.amana sequence)" = 1 ]
+	vault_ok "$AMANA_HOME/vault.db"
+	run -0 member verify s.amana
+	# A member state's vault: trust add while it opens a bundle.
+	mkkey_sign "أمانة أخرى" other >/dev/null
+	bgrun o "$AMANA" --vault "$T/m" open s.amana -i tn.key -o out
+	poll '[ -n "$(ls -A | grep -F .out.amana-)" ]' "$PID_o"
+	run -0 member trust add other.pub --name "أمانة أخرى"
+	bgwait o
+	[ "$RC_o" = 0 ] || { cat "$T/o.log" >&2; return 1; }
+	[ "$(q "$T/m/vault.db" "select count(*) from trusted_keys")" = 2 ]
+	vault_ok "$T/m/vault.db"
+}
+
+@test "a seal that holds the vault past the busy timeout: a concurrent change fails cleanly with exit 4, then works" {
+	mkkey_enc "مصر" eg >/dev/null
+	bgrun s "$AMANA" seal big/outcome.json -s sec.key --to "تونس" -o s.amana
+	poll 'sealing s.amana' "$PID_s"
+	# The seal stands still inside its transaction, as a seal of a recording of many GiB
+	# would still be working.
+	kill -STOP "$PID_s"
+	run -4 amana recipient add eg.pub --name "مصر"
+	kill -CONT "$PID_s"
+	assert_stderr_has "the vault is busy"
+	assert_stderr_has "hint: try again when the other command has finished"
+	bgwait s
+	[ "$RC_s" = 0 ] || { cat "$T/s.log" >&2; return 1; }
+	[ "$(q "$AMANA_HOME/vault.db" "select count(*) from recipients where name = 'مصر'")" = 0 ]
+	vault_ok "$AMANA_HOME/vault.db"
+	run -0 amana recipient add eg.pub --name "مصر"
+	run -0 member verify s.amana
+}
+
+@test "two opens of different bundles at once into one member vault: both recorded, the log remembered" {
+	amana -q seal mid/outcome.json -s sec.key --to "تونس" -o a.amana
+	amana -q seal mid/outcome.json -s sec.key --to "تونس" -o b.amana
+	bgrun a "$AMANA" --vault "$T/m" open a.amana -i tn.key -o out-a
+	bgrun b "$AMANA" --vault "$T/m" open b.amana -i tn.key -o out-b
+	bgwait a
+	bgwait b
+	[ "$RC_a" = 0 ] || { cat "$T/a.log" >&2; return 1; }
+	[ "$RC_b" = 0 ] || { cat "$T/b.log" >&2; return 1; }
+	cmp mid/rec.bin out-a/files/rec.bin
+	cmp mid/rec.bin out-b/files/rec.bin
+	[ "$(q "$T/m/vault.db" "select count(*) from bundles where direction = 'received'")" = 2 ]
+	[ "$(q "$T/m/vault.db" "select count(*) from records")" = 2 ]
+	[ "$(q "$T/m/vault.db" "select count(*) from seen_leaves")" = 2 ]
+	[ "$(q "$T/m/vault.db" "select group_concat(size, ' ') from (select size from seen_checkpoints order by size)")" = "1 2" ]
+	vault_ok "$T/m/vault.db"
+	run -0 member records --search "التسجيل"
+	run -0 member verify a.amana
+	run -0 member verify b.amana
+}
+
+@test "two opens at once of bundles from forked logs: one of them is refused as a fork" {
+	local ex="$TOP/docs/examples/conference-24"
+	amana -q seal "$ex/outcome.json" -s sec.key --to "تونس" -o b1.amana
+	sqlite3 "$AMANA_HOME/vault.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	cp -R "$AMANA_HOME" "$T/fork"
+	amana -q seal "$ex/outcome.json" -s sec.key --to "تونس" -o b2.amana
+	"$AMANA" --vault "$T/fork" -q seal "$ex/outcome.json" -s sec.key --to "تونس" -o f2.amana
+	# Both get through every check, then wait for each other before taking their output
+	# into place and recording it.
+	bgrun a env LD_PRELOAD="$BATS_FILE_TMPDIR/shim.so" AMANA_SHIM="rename:1:before:wait=$T/bar-a" \
+		"$AMANA" --vault "$T/m" open b2.amana -i tn.key -o out-b2
+	bgrun b env LD_PRELOAD="$BATS_FILE_TMPDIR/shim.so" AMANA_SHIM="rename:1:before:wait=$T/bar-b" \
+		"$AMANA" --vault "$T/m" open f2.amana -i tn.key -o out-f2
+	local n=0
+	while [ ! -e "$T/bar-a.reached" ] || [ ! -e "$T/bar-b.reached" ]; do
+		n=$((n + 1))
+		[ "$n" -lt 3000 ] || break
+		sleep 0.01
+	done
+	touch "$T/bar-a.go" "$T/bar-b.go"
+	bgwait a
+	bgwait b
+	note "open b2: exit $RC_a; open f2: exit $RC_b"
+	vault_ok "$T/m/vault.db"
+	# Exactly one is accepted; the other is refused as a fork, leaving nothing behind.
+	if [ "$RC_a" = 0 ]; then
+		[ "$RC_b" = 1 ] || { echo "both forks were accepted: $(cat "$T/a.log" "$T/b.log")" >&2; return 1; }
+		grep -q "forked" "$T/b.log"
+		refute_exists out-f2
+	else
+		[ "$RC_a" = 1 ] && [ "$RC_b" = 0 ]
+		grep -q "forked" "$T/a.log"
+		refute_exists out-b2
+	fi
+	[ "$(q "$T/m/vault.db" "select count(*) from bundles where direction = 'received'")" = 1 ]
+}
+
+@test "five trust add of one key at once under different names: exactly one pins it" {
+	mkkey_sign "شاهد" w >/dev/null
+	local k
+	for k in 1 2 3 4 5; do
+		bgrun "t$k" "$AMANA" trust add w.pub --name "شاهد $k"
+	done
+	local ok=0 dup=0
+	for k in 1 2 3 4 5; do
+		bgwait "t$k"
+		local rc_var="RC_t$k"
+		case ${!rc_var} in
+		0) ok=$((ok + 1)) ;;
+		2) grep -q "already trusted" "$T/t$k.log" && dup=$((dup + 1)) ;;
+		*) cat "$T/t$k.log" >&2 ;;
+		esac
+	done
+	[ "$ok" = 1 ] && [ "$dup" = 4 ]
+	[ "$(q "$AMANA_HOME/vault.db" "select count(*) from trusted_keys where name like 'شاهد%'")" = 1 ]
+	vault_ok "$AMANA_HOME/vault.db"
+}
+
+# ten_recipient_adds: ten `recipient add` of different names, at once; all must land.
+ten_recipient_adds() {
+	local k rc_var failed=0
+	for k in $(seq 0 9); do
+		bgrun "r$k" "$AMANA" recipient add "r$k.pub" --name "دولة $k"
+	done
+	for k in $(seq 0 9); do
+		bgwait "r$k"
+		rc_var="RC_r$k"
+		if [ "${!rc_var}" != 0 ]; then
+			echo "recipient add $k: exit ${!rc_var}: $(cat "$T/r$k.log")" >&2
+			failed=1
+		fi
+	done
+	[ "$failed" = 0 ]
+	[ "$(q "$AMANA_HOME/vault.db" "select count(*) from recipients where name like 'دولة %'")" = 10 ]
+	for k in $(seq 0 9); do
+		[ "$(q "$AMANA_HOME/vault.db" "select recipient from recipients where name = 'دولة $k'")" = "$(tail -n 1 "r$k.pub")" ]
+	done
+	vault_ok "$AMANA_HOME/vault.db"
+}
+
+@test "ten recipient add of different names at once on one vault: all land" {
+	local k
+	for k in $(seq 0 9); do
+		mkkey_enc "r$k" "r$k" >/dev/null
+	done
+	ten_recipient_adds
+}
+
+@test "ten recipient add at once on a vault that does not exist yet: all land (each may create it)" {
+	local k
+	for k in $(seq 0 9); do
+		"$AMANA" --vault "$T/keys" -q key new encrypt --name "r$k" -o "r$k" >/dev/null
+	done
+	export AMANA_HOME="$T/fresh"
+	ten_recipient_adds
+	[ "$(q "$AMANA_HOME/vault.db" 'PRAGMA user_version')" = "$(q "$T/m/vault.db" 'PRAGMA user_version')" ]
+}
