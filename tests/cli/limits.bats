@@ -281,6 +281,36 @@ o["records"][0]["lang"] = "ar" + "-abcdefgh" * 3 + "-abcde"'
 	assert_too_big "secret key file is too large"
 }
 
+@test "minisign secret keys asking for more than 4 GiB or 2^36 operations of scrypt are refused (exit 5)" {
+	# sec.key made encrypted-looking ("Sc") with the cost fields set past the bounds; a key
+	# at the bounds themselves would take 4 GiB and minutes to open, which no test does.
+	local what
+	for what in mem ops; do
+		python3 - "$what" <<-'EOF'
+		import base64, struct, sys
+		lines = open("sec.key").read().split("\n")
+		raw = bytearray(base64.b64decode(lines[1]))
+		raw[2:4] = b"Sc"
+		ops, mem = 33554432, 1073741824
+		if sys.argv[1] == "mem":
+		    mem = (4 << 30) + 1
+		else:
+		    ops = (1 << 36) + 1
+		raw[38:46] = struct.pack("<Q", ops)
+		raw[46:54] = struct.pack("<Q", mem)
+		lines[0] = lines[0].replace("unencrypted", "encrypted")
+		lines[1] = base64.b64encode(bytes(raw)).decode()
+		open("costly.key", "w").write("\n".join(lines))
+		EOF
+		chmod 600 costly.key
+		use_passphrase "pw"
+		echo data >msg
+		run -5 amana sign -s costly.key -m msg
+		assert_stderr_has "the secret key asks for an unreasonable scrypt cost"
+		refute_exists msg.minisig
+	done
+}
+
 @test "identity files larger than 256 KiB are refused (exit 5) by decrypt, open and verify alike" {
 	pad_comments tn.key 262144 at.key
 	pad_comments tn.key 262145 over.key
