@@ -9,14 +9,13 @@
 #include "cli/cli.h"
 #include "keys/keyring.h"
 #include "keys/passphrase.h"
-#include "vault/minisign.h"
+#include "vault/age.h"
 #include "vault/io.h"
+#include "vault/minisign.h"
 #include "vault/ledger.h"
 #include "vault/log.h"
 #include "vault/store.h"
 #include "vault/verify.h"
-
-#define IDENTITY_FILE_MAX (1u << 20)
 
 int cli_issuer_lookup(void *ctx, const uint8_t key_id[8], uint8_t pk[32], char **name,
 		      struct err *e)
@@ -133,7 +132,7 @@ int cli_load_identities(const char *const *paths, size_t n, int *pass_fd,
 	for (size_t i = 0; i < n; i++) {
 		unsigned char *data;
 		size_t len;
-		if (io_read_secret(paths[i], IDENTITY_FILE_MAX, &data, &len, e) != 0) {
+		if (io_read_secret(paths[i], AGE_IDENTITY_FILE_MAX, &data, &len, e) != 0) {
 			age_identities_free(ids);
 			return -1;
 		}

@@ -88,6 +88,12 @@ int cli_parse_count(const char *s, unsigned *n, struct err *e);
  * Returned string is static or from the environment. */
 const char *cli_vault(struct cli_ctx *ctx, struct err *e);
 
+/* How long a command waits for another one writing to the same vault: two minutes, and ten
+ * for a seal waiting for another seal; AMANA_BUSY_TIMEOUT (whole seconds) overrides both. */
+#define CLI_WAIT_MS 120000L
+#define CLI_SEAL_WAIT_MS 600000L
+long cli_wait_ms(long usual_ms);
+
 /* Opens the vault database (creating the vault) on first call; later calls reuse it. */
 struct store *cli_store(struct cli_ctx *ctx, struct err *e);
 

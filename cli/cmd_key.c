@@ -81,8 +81,12 @@ static int key_new(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 			return cli_usage(e, "signing keys are encrypted by default; --passphrase is for 'key new encrypt'");
 		struct minisign_pub pub;
 		char id[17], b64[57];
-		if (keyfile_new_sign(name, prefix, no_pass, fd, &pub, e) != 0)
+		bool resumed;
+		if (keyfile_new_sign(name, prefix, no_pass, fd, &pub, &resumed, e) != 0)
 			return -1;
+		if (resumed)
+			out_note(ctx, "completed the key pair %s.key/%s.pub that an interrupted 'amana key new' left",
+				 prefix, prefix);
 		minisign_key_id_hex(pub.key_id, id);
 		minisign_pub_base64(&pub, b64);
 		if (record(ctx, id, "sign", name, b64, prefix, e) != 0)
@@ -94,7 +98,10 @@ static int key_new(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 			json_str("key_id", id);
 			json_str("public_key", b64);
 			json_str("public_key_file", prefix);
-			json_bool("encrypted", !no_pass);
+			if (resumed)
+				json_bool("resumed", true);
+			else
+				json_bool("encrypted", !no_pass);
 			json_end_object();
 			json_done();
 			return 0;
@@ -103,8 +110,9 @@ static int key_new(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 			out_line("key id:     %s", id);
 			out_line("public key: %s", b64);
 		}
-		out_note(ctx, "wrote %s.key (secret%s, keep it safe) and %s.pub (share it)", prefix,
-			 no_pass ? ", NOT encrypted" : ", encrypted", prefix);
+		if (!resumed)
+			out_note(ctx, "wrote %s.key (secret%s, keep it safe) and %s.pub (share it)", prefix,
+				 no_pass ? ", NOT encrypted" : ", encrypted", prefix);
 		out_note(ctx, "member states pin it with: amana trust add %s.pub --name '%s'", prefix,
 			 out_safe(0, name));
 		return 0;
@@ -113,8 +121,12 @@ static int key_new(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		if (no_pass)
 			return cli_usage(e, "encryption keys are unencrypted by default; drop --no-passphrase");
 		char recipient[KEYFILE_AGE_RECIPIENT_MAX];
-		if (keyfile_new_encrypt(name, prefix, pass, fd, recipient, e) != 0)
+		bool resumed;
+		if (keyfile_new_encrypt(name, prefix, pass, fd, recipient, &resumed, e) != 0)
 			return -1;
+		if (resumed)
+			out_note(ctx, "completed the key pair %s.key/%s.pub that an interrupted 'amana key new' left",
+				 prefix, prefix);
 		if (record(ctx, recipient, "encrypt", name, recipient, prefix, e) != 0)
 			return -1;
 		if (ctx->json) {
@@ -123,7 +135,10 @@ static int key_new(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 			json_str("name", name);
 			json_str("recipient", recipient);
 			json_str("public_key_file", prefix);
-			json_bool("encrypted", pass);
+			if (resumed)
+				json_bool("resumed", true);
+			else
+				json_bool("encrypted", pass);
 			json_end_object();
 			json_done();
 			return 0;
@@ -131,8 +146,9 @@ static int key_new(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		if (ctx->verbosity >= 0) {
 			out_line("recipient: %s", recipient);
 		}
-		out_note(ctx, "wrote %s.key (identity%s, keep it safe) and %s.pub (share it)", prefix,
-			 pass ? ", passphrase-protected" : "", prefix);
+		if (!resumed)
+			out_note(ctx, "wrote %s.key (identity%s, keep it safe) and %s.pub (share it)", prefix,
+				 pass ? ", passphrase-protected" : "", prefix);
 		out_note(ctx, "the secretariat adds it with: amana recipient add %s.pub --name '%s'",
 			 prefix, out_safe(0, name));
 		return 0;

@@ -16,6 +16,7 @@
 #include "vault/io.h"
 #include "vault/ledger.h"
 #include "vault/manifest.h"
+#include "vault/store.h"
 #include "vault/verify.h"
 
 /* The shared parsing of open and of verify's bundle form: -i (repeatable), -o, -fd. */
@@ -57,6 +58,37 @@ int cli_bundle_args(struct cli_ctx *ctx, int argc, char **argv, const char ***id
 	return cli_nargs(argc, argv, 1, 1, "the bundle", e);
 }
 
+struct open_record {
+	struct cli_ctx *ctx;
+	const struct verify_report *r;
+	const char *out;
+};
+
+/* verify's staged hook: the bundle, with its records for search, is remembered before its
+ * folder appears; when the vault cannot take it, nothing appears. */
+static int record_staged(void *arg, const char *dir, struct err *e)
+{
+	struct open_record *o = arg;
+	struct manifest *m = NULL;
+	char *mpath = io_join(dir, "manifest.sqlite");
+	int rc = -1;
+	/* One transaction: the bundle and its history are remembered together or not at all. */
+	if (!mpath)
+		err_set(e, ERR_IO, "out of memory");
+	else if (manifest_open(&m, mpath, e) == 0 && store_begin(o->ctx->store, e) == 0) {
+		if (ledger_record_received(o->ctx->store, &o->r->env, o->r->envelope_text, o->out, m, e) == 0 &&
+		    cli_history_commit(o->ctx, e) == 0 && store_commit(o->ctx->store, e) == 0)
+			rc = 0;
+		else
+			store_rollback(o->ctx->store);
+	}
+	manifest_close(m);
+	free(mpath);
+	if (rc != 0)
+		err_prefix(e, "the vault could not record the bundle, so '%s' was not made", o->out);
+	return rc;
+}
+
 int cmd_open(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
 	const char **idpaths = NULL, *out = NULL;
@@ -65,8 +97,6 @@ int cmd_open(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	char *defout = NULL;
 	struct age_identities *ids = NULL;
 	struct verify_report r = {0};
-	struct manifest *m = NULL;
-	char *mpath = NULL;
 
 	rc = cli_bundle_args(ctx, argc, argv, &idpaths, &nids, &out, &fd, e);
 	if (rc != 0)
@@ -99,24 +129,19 @@ int cmd_open(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	}
 	if (!cli_store(ctx, e) || cli_load_identities(idpaths, nids, &fd, &ids, e) != 0)
 		goto done;
+	struct open_record rec = {ctx, &r, out};
 	struct verify_input in = {
 		.bundle = bundle,
 		.ids = ids,
 		.out_dir = out,
 		.issuer = cli_issuer_lookup,
 		.log = cli_history_check,
+		.staged = record_staged,
+		.staged_ctx = &rec,
 		.ctx = ctx,
 	};
 	if (verify_bundle(&in, &r, e) != 0)
 		goto done;
-	/* Remember it, with its records for search. The contents are already in place; a
-	 * failure here is reported but removes nothing the checks accepted. */
-	if (!(mpath = io_join(out, "manifest.sqlite")) || manifest_open(&m, mpath, e) != 0 ||
-	    ledger_record_received(ctx->store, &r.env, r.envelope_text, out, m, e) != 0 ||
-	    cli_history_commit(ctx, e) != 0) {
-		err_prefix(e, "opened into '%s', but the vault could not record it", out);
-		goto done;
-	}
 	if (ctx->json) {
 		json_begin_object();
 		json_bool("ok", true);
@@ -142,8 +167,6 @@ int cmd_open(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	}
 	rc = 0;
 done:
-	manifest_close(m);
-	free(mpath);
 	verify_report_free(&r);
 	age_identities_free(ids);
 	free(idpaths);

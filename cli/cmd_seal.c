@@ -113,6 +113,61 @@ static int resolve_recipients(struct store *s, char **to, size_t nto, bool all,
 	return 0;
 }
 
+/* A seal killed between the vault's commit and the rename left its bundle recorded under a
+ * temporary name; it is placed first. When that bundle is this very outcome (same conference,
+ * title and number of records) and was meant for this output (or no -o was given), this run
+ * is the user running the interrupted command again: it reports the bundle and seals nothing
+ * new (1). 0: go on and seal; -1: error. */
+static int finish_interrupted(struct cli_ctx *ctx, struct store *s, const struct outcome *o,
+			      const char *out, struct err *e)
+{
+	char *want = NULL, *id = NULL, *conference = NULL, *path = NULL;
+	size_t placed = 0;
+	uint64_t seq = 0;
+	int rc = -1;
+	if (out && !(want = io_absolute(out))) {
+		err_errno(e, ERR_IO, "cannot resolve the folder of '%s'", out);
+		goto done;
+	}
+	if (ledger_finish_pending(s, want, &id, &placed, e) != 0)
+		goto done;
+	if (placed)
+		out_note(ctx, "placed %zu bundle%s that an interrupted seal had recorded but not named",
+			 placed, placed == 1 ? "" : "s");
+	rc = 0;
+	if (!id)
+		goto done;
+	size_t cl = strlen(o->series) + 32;
+	if (!(conference = malloc(cl))) {
+		rc = err_set(e, ERR_IO, "out of memory");
+		goto done;
+	}
+	snprintf(conference, cl, "%s %lld", o->series, (long long)o->number);
+	rc = ledger_issued_like(s, id, conference, o->title, o->nrecords, &seq, &path, e);
+	if (rc <= 0)
+		goto done;
+	if (ctx->json) {
+		json_begin_object();
+		json_str("bundle", path);
+		json_str("bundle_id", id);
+		json_int("sequence", (long long)seq);
+		json_bool("resumed", true);
+		json_end_object();
+		json_done();
+	} else if (ctx->verbosity >= 0) {
+		out_line("sealed %s", out_safe(0, path));
+		out_line("  bundle %s, sequence %llu: sealed by the interrupted run, placed by this one;",
+			 id, (unsigned long long)seq);
+		out_line("  nothing new was sealed (seal again with another -o for a new bundle)");
+	}
+done:
+	free(want);
+	free(id);
+	free(conference);
+	free(path);
+	return rc;
+}
+
 int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
 	static const struct option longs[] = {
@@ -133,7 +188,7 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	struct manifest_recipient *recipients = NULL;
 	size_t nrecipients = 0;
 	struct sealed sealed = {0};
-	char *defout = NULL, *keyname = NULL, *checkpoint = NULL, *proof = NULL;
+	char *defout = NULL, *pending = NULL, *keyname = NULL, *checkpoint = NULL, *proof = NULL;
 	size_t checkpoint_len = 0, proof_len = 0;
 	bool in_tx = false;
 	struct store *s = NULL;
@@ -171,6 +226,16 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		goto done;
 	if (!(s = cli_store(ctx, e)) || resolve_recipients(s, to, nto, all, &recipients, &nrecipients, e) != 0)
 		goto done;
+	if (out && io_exists(out)) {
+		err_set(e, ERR_IO, "'%s' already exists", out);
+		err_hint(e, "choose another name with -o, or move the existing file away");
+		goto done;
+	}
+	int resumed = finish_interrupted(ctx, s, &o, out, e);
+	if (resumed != 0) {
+		rc = resumed > 0 ? 0 : -1;
+		goto done;
+	}
 	struct keyfile_info info;
 	if (keyfile_describe(key, &info, e) != 0)
 		goto done;
@@ -195,7 +260,7 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	/* The sequence number and the record of the bundle: one transaction, held while the
 	 * bundle is made. Another seal on this vault waits for it (up to ten minutes) rather
 	 * than fail: the two must not take the same number. */
-	sqlite3_busy_timeout(store_db(s), 600000);
+	store_wait(s, cli_wait_ms(CLI_SEAL_WAIT_MS));
 	if (store_begin(s, e) != 0)
 		goto done;
 	in_tx = true;
@@ -243,14 +308,37 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		       &checkpoint, &checkpoint_len, &proof, &proof_len, e) != 0 ||
 	    seal_write(&sealed, checkpoint, checkpoint_len, proof, proof_len, e) != 0)
 		goto done;
-	if (ledger_record_issued(s, &sealed.env, sealed.envelope, out, e) != 0 || store_commit(s, e) != 0)
-		goto done;
-	in_tx = false;
-	if (seal_commit(&sealed, e) != 0) {
-		err_prefix(e, "bundle %s (sequence %llu) is recorded in the vault but could not be written",
-			   sealed.env.bundle_id, (unsigned long long)in.sequence);
+	/* From the commit to the rename, SIGINT and SIGTERM wait: their handler would remove the
+	 * file the vault just recorded. A SIGKILL there leaves it under its temporary name,
+	 * recorded as pending, and the next seal gives it its name (ledger_finish_pending). */
+	if (!(pending = io_absolute(sealed.out.tmp))) {
+		err_errno(e, ERR_IO, "cannot resolve the folder of '%s'", out);
 		goto done;
 	}
+	io_signals_hold();
+	int lock = ledger_placing_lock(s, e);
+	if (lock < 0 || ledger_record_issued(s, &sealed.env, sealed.envelope, out, pending, e) != 0 ||
+	    store_commit(s, e) != 0) {
+		ledger_placing_unlock(lock);
+		io_signals_release();
+		goto done;
+	}
+	in_tx = false;
+	int crc = seal_commit(&sealed, e);
+	ledger_placing_unlock(lock);
+	io_signals_release();
+	if (crc != 0) {
+		err_prefix(e, "bundle %s (sequence %llu) is recorded in the vault but not placed", sealed.env.bundle_id,
+			   (unsigned long long)in.sequence);
+		err_hint(e, "it is kept whole as '%s'; make room for '%s', then run any 'amana seal' "
+			    "(it finishes interrupted bundles first) or rename it yourself", pending, out);
+		goto done;
+	}
+	/* Clearing the mark is tidiness, not safety (the next seal clears a mark whose file is in
+	 * place): it does not wait long for another seal's transaction. */
+	store_wait(s, 2000);
+	struct err ignored = {0};
+	(void)ledger_issued_done(s, sealed.env.bundle_id, &ignored);
 	if (ctx->json) {
 		json_begin_object();
 		json_str("bundle", out);
@@ -294,6 +382,7 @@ done:
 	outcome_free(&o);
 	free_recipients(recipients, nrecipients);
 	free(defout);
+	free(pending);
 	free(keyname);
 	free(checkpoint);
 	free(proof);

@@ -335,6 +335,20 @@ const char *cli_vault(struct cli_ctx *ctx, struct err *e)
 	return NULL;
 }
 
+static void waiting_note(void *arg)
+{
+	out_note(arg, "waiting for another amana that is writing to this vault (a seal holds it "
+		      "until its bundle is written)...");
+}
+
+long cli_wait_ms(long usual_ms)
+{
+	const char *v = getenv("AMANA_BUSY_TIMEOUT");
+	if (v && *v && strspn(v, "0123456789") == strlen(v) && strlen(v) <= 6)
+		return atol(v) * 1000;
+	return usual_ms;
+}
+
 struct store *cli_store(struct cli_ctx *ctx, struct err *e)
 {
 	if (ctx->store)
@@ -342,6 +356,7 @@ struct store *cli_store(struct cli_ctx *ctx, struct err *e)
 	const char *dir = cli_vault(ctx, e);
 	if (!dir)
 		return NULL;
+	store_wait_setup(cli_wait_ms(CLI_WAIT_MS), waiting_note, ctx);
 	if (store_open(&ctx->store, dir, e) != 0)
 		return NULL;
 	return ctx->store;

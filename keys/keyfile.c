@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <limits.h>
+#include <sys/stat.h>
 
 #include "keys/passphrase.h"
 #include "vault/age.h"
@@ -25,18 +28,89 @@ char *keyfile_name_from_comment(const char *comment)
 	return strdup(p ? p + strlen(NAME_TAG) : "");
 }
 
-/* Writes a new file that must not exist yet: temporary, fsync, exclusive link. */
-static int write_new(const char *path, const char *text, mode_t mode, struct err *e)
+/* Writes a key pair, neither file of which may exist yet. Both are written to temporaries
+ * that share a random tag (".PREFIX.key.amana-TAG", ".PREFIX.pub.amana-TAG") and made
+ * durable; then each is linked under its name, the secret first, with SIGINT and SIGTERM held
+ * off; then the temporaries go. Two names cannot appear in one step: a SIGKILL between the
+ * two links leaves PREFIX.key alone, still linked to its tagged temporary, and
+ * complete_pair() finishes the job on the next 'key new' for that prefix. */
+static int write_pair(const char *keypath, const char *keytext, const char *pubpath,
+		      const char *pubtext, struct err *e)
 {
-	struct io_atomic o;
-	if (io_atomic_open(&o, path, mode, e) != 0)
-		return -1;
-	if (io_write_all(o.fd, text, strlen(text), e) != 0) {
-		err_prefix(e, "cannot write '%s'", path);
-		io_atomic_abort(&o);
-		return -1;
+	struct io_atomic k = {0}, p = {0};
+	unsigned char raw[6];
+	char tag[13];
+	int rc = -1;
+	k.fd = p.fd = -1;
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(tag, sizeof tag, raw, sizeof raw);
+	if (io_atomic_open_tagged(&k, keypath, 0600, tag, e) != 0 ||
+	    io_write_all(k.fd, keytext, strlen(keytext), e) != 0 ||
+	    io_atomic_open_tagged(&p, pubpath, 0644, tag, e) != 0 ||
+	    io_write_all(p.fd, pubtext, strlen(pubtext), e) != 0)
+		goto done;
+	/* On disk before the names appear; only the two links wait for SIGINT and SIGTERM. */
+	if (io_atomic_sync(&k, e) != 0 || io_atomic_sync(&p, e) != 0)
+		goto done;
+	io_signals_hold();
+	if (io_atomic_link(&k, e) == 0) {
+		if (io_atomic_link(&p, e) == 0)
+			rc = 0;
+		else
+			unlink(keypath); /* ours, linked a moment ago: no half pair stays */
 	}
-	return io_atomic_commit(&o, true, e);
+	io_signals_release();
+done:
+	io_atomic_abort(&k);
+	io_atomic_abort(&p);
+	char *dir = io_dirname(keypath);
+	if (rc == 0 && dir)
+		rc = io_fsync_dir(dir, e);
+	free(dir);
+	return rc;
+}
+
+/* After a crash between write_pair's two links, PREFIX.key exists without PREFIX.pub, and is
+ * the same file as a tagged temporary beside it whose twin holds the public key: links the
+ * twin under its name, removes both temporaries and says so in *completed. Anything else is
+ * left alone. */
+static int complete_pair(const char *keypath, const char *pubpath, bool *completed,
+			 struct err *e)
+{
+	struct stat ks, ts;
+	*completed = false;
+	if (lstat(keypath, &ks) != 0 || io_exists(pubpath))
+		return 0;
+	char *dir = io_dirname(keypath);
+	DIR *d = dir ? opendir(dir) : NULL;
+	if (!d) {
+		free(dir);
+		return 0;
+	}
+	char prefix[PATH_MAX];
+	snprintf(prefix, sizeof prefix, ".%s.amana-", io_basename(keypath));
+	struct dirent *de;
+	int rc = 0;
+	while (!*completed && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		char *tmp = io_join(dir, de->d_name);
+		if (tmp && lstat(tmp, &ts) == 0 && ts.st_ino == ks.st_ino && ts.st_dev == ks.st_dev) {
+			const char *tag = de->d_name + strlen(prefix);
+			char twin[PATH_MAX];
+			snprintf(twin, sizeof twin, "%s/.%s.amana-%s", dir, io_basename(pubpath), tag);
+			if (link(twin, pubpath) == 0) {
+				unlink(twin);
+				unlink(tmp);
+				*completed = true;
+				rc = io_fsync_dir(dir, e);
+			}
+		}
+		free(tmp);
+	}
+	closedir(d);
+	free(dir);
+	return rc;
 }
 
 static char *with_suffix(const char *prefix, const char *suffix)
@@ -61,6 +135,13 @@ static int prepare(const char *name, const char *prefix, char **key, char **pub,
 	*pub = with_suffix(prefix, ".pub");
 	if (!*key || !*pub)
 		return err_set(e, ERR_IO, "out of memory");
+	bool completed = false;
+	if (complete_pair(*key, *pub, &completed, e) != 0)
+		return -1;
+	if (completed) {
+		err_set(e, ERR_OK, "completed");
+		return 1;
+	}
 	const char *exists = io_exists(*key) ? *key : io_exists(*pub) ? *pub : NULL;
 	if (exists) {
 		err_set(e, ERR_IO, "'%s' already exists", exists);
@@ -70,7 +151,7 @@ static int prepare(const char *name, const char *prefix, char **key, char **pub,
 }
 
 int keyfile_new_sign(const char *name, const char *prefix, bool no_passphrase, int pass_fd,
-		     struct minisign_pub *pub, struct err *e)
+		     struct minisign_pub *pub, bool *resumed, struct err *e)
 {
 	char *keypath = NULL, *pubpath = NULL, *pass = NULL, *keytext = NULL, *pubtext = NULL;
 	struct minisign_sec *sk = NULL;
@@ -78,7 +159,16 @@ int keyfile_new_sign(const char *name, const char *prefix, bool no_passphrase, i
 	int rc = -1;
 	char comment[KEYFILE_NAME_MAX + 128], id[17];
 
-	if (prepare(name, prefix, &keypath, &pubpath, e) != 0)
+	if (resumed)
+		*resumed = false;
+	int prc = prepare(name, prefix, &keypath, &pubpath, e);
+	if (prc == 1) {
+		rc = keyfile_load_sign_public(pubpath, pub, NULL, e);
+		if (resumed)
+			*resumed = rc == 0;
+		goto done;
+	}
+	if (prc != 0)
 		goto done;
 	if (!no_passphrase &&
 	    passphrase_read(pass_fd, "Passphrase for the new signing key: ", true, &pass, &passlen,
@@ -100,12 +190,8 @@ int keyfile_new_sign(const char *name, const char *prefix, bool no_passphrase, i
 		err_set(e, ERR_IO, "out of memory");
 		goto done;
 	}
-	if (write_new(keypath, keytext, 0600, e) != 0)
+	if (write_pair(keypath, keytext, pubpath, pubtext, e) != 0)
 		goto done;
-	if (write_new(pubpath, pubtext, 0644, e) != 0) {
-		unlink(keypath); /* ours, made a moment ago: no half pair is left */
-		goto done;
-	}
 	rc = 0;
 done:
 	passphrase_free(pass);
@@ -169,7 +255,7 @@ done:
 }
 
 int keyfile_new_encrypt(const char *name, const char *prefix, bool passphrase, int pass_fd,
-			char recipient[KEYFILE_AGE_RECIPIENT_MAX], struct err *e)
+			char recipient[KEYFILE_AGE_RECIPIENT_MAX], bool *resumed, struct err *e)
 {
 	char *keypath = NULL, *pubpath = NULL, *text = NULL;
 	uint8_t *sk = NULL;
@@ -178,7 +264,26 @@ int keyfile_new_encrypt(const char *name, const char *prefix, bool passphrase, i
 	char created[CLOCK_RFC3339_LEN + 1], pubtext[KEYFILE_AGE_RECIPIENT_MAX + 2];
 	uint8_t pk[32];
 
-	if (prepare(name, prefix, &keypath, &pubpath, e) != 0)
+	if (resumed)
+		*resumed = false;
+	int prc = prepare(name, prefix, &keypath, &pubpath, e);
+	if (prc == 1) {
+		unsigned char *t = NULL;
+		size_t tl = 0;
+		rc = io_read_file(pubpath, 4096, &t, &tl, e);
+		if (rc == 0) {
+			size_t n = strcspn((const char *)t, "\r\n");
+			if (n == 0 || n >= KEYFILE_AGE_RECIPIENT_MAX)
+				rc = err_set(e, ERR_FORMAT, "'%s' holds no recipient", pubpath);
+			else
+				snprintf(recipient, KEYFILE_AGE_RECIPIENT_MAX, "%.*s", (int)n, (const char *)t);
+		}
+		free(t);
+		if (resumed)
+			*resumed = rc == 0;
+		goto done;
+	}
+	if (prc != 0)
 		goto done;
 	sk = sodium_malloc(32);
 	identity = sodium_malloc(128);
@@ -203,12 +308,8 @@ int keyfile_new_encrypt(const char *name, const char *prefix, bool passphrase, i
 			goto done;
 	}
 	snprintf(pubtext, sizeof pubtext, "%s\n", recipient);
-	if (write_new(keypath, text, 0600, e) != 0)
+	if (write_pair(keypath, text, pubpath, pubtext, e) != 0)
 		goto done;
-	if (write_new(pubpath, pubtext, 0644, e) != 0) {
-		unlink(keypath);
-		goto done;
-	}
 	rc = 0;
 done:
 	sodium_free(sk);

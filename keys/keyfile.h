@@ -41,14 +41,17 @@ struct keyfile_info {
 
 /* Makes a minisign key pair: PREFIX.key (encrypted with a passphrase read via pass_fd unless
  * no_passphrase; see passphrase.h) and PREFIX.pub. *pub gets the public key. Neither file may
- * exist already. */
+ * exist already, with one exception: when a 'key new' for this prefix was killed between its
+ * two links (PREFIX.key alone, its twin temporary beside it), that pair is completed instead
+ * and *resumed (when not NULL) set. */
 int keyfile_new_sign(const char *name, const char *prefix, bool no_passphrase, int pass_fd,
-		     struct minisign_pub *pub, struct err *e);
+		     struct minisign_pub *pub, bool *resumed, struct err *e);
 
 /* Makes an age X25519 key pair: PREFIX.key (identity; encrypted with a passphrase when
- * passphrase) and PREFIX.pub (recipient). recipient gets the "age1..." string. */
+ * passphrase) and PREFIX.pub (recipient). recipient gets the "age1..." string. An interrupted
+ * pair is completed as keyfile_new_sign does. */
 int keyfile_new_encrypt(const char *name, const char *prefix, bool passphrase, int pass_fd,
-			char recipient[KEYFILE_AGE_RECIPIENT_MAX], struct err *e);
+			char recipient[KEYFILE_AGE_RECIPIENT_MAX], bool *resumed, struct err *e);
 
 /* Loads and unlocks a minisign secret key file, asking for the passphrase when it is
  * encrypted. *out is freed with minisign_sec_free. */

@@ -141,3 +141,8 @@ CREATE VIRTUAL TABLE records_fts USING fts5(title, body, content = 'records', co
                                             tokenize = 'amana');
 -- Records opened before this migration are indexed now.
 INSERT INTO records_fts (records_fts) VALUES ('rebuild');
+
+-- migration: 5
+-- A bundle the vault recorded as issued whose file is still under its temporary name: the
+-- seal was killed between the vault's commit and the rename. The next seal finishes it.
+ALTER TABLE bundles ADD COLUMN pending TEXT;

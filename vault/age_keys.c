@@ -706,28 +706,30 @@ static int unwrap_scrypt(const char *pass, size_t passlen, const struct age_stan
 	return open_file_key(st, s);
 }
 
-/* Lists the distinct stanza types of h, quoted, into buf. */
+/* Lists the distinct stanza types of h, quoted, into buf: the first six, then "...". Each
+ * stanza is compared with the types shown so far only, so that a header of a hundred thousand
+ * stanzas costs a hundred thousand comparisons, not their square. */
 static void list_types(const struct age_header *h, char *buf, size_t cap)
 {
-	size_t o = 0, shown = 0;
+	const char *shown[6];
+	size_t o = 0, n = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < h->nstanzas && o + 1 < cap; i++) {
+		const char *type = h->stanzas[i].args[0];
 		bool seen = false;
-		for (size_t k = 0; k < i; k++)
-			if (strcmp(h->stanzas[k].args[0], h->stanzas[i].args[0]) == 0)
-				seen = true;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = strcmp(shown[k], type) == 0;
 		if (seen)
 			continue;
-		if (shown == 6) {
+		if (n == 6) {
 			snprintf(buf + o, cap - o, ", ...");
 			return;
 		}
-		int w = snprintf(buf + o, cap - o, "%s'%.40s'", shown ? ", " : "",
-				 h->stanzas[i].args[0]);
+		int w = snprintf(buf + o, cap - o, "%s'%.40s'", n ? ", " : "", type);
 		if (w < 0)
 			return;
 		o += (size_t)w;
-		shown++;
+		shown[n++] = type;
 	}
 }
 

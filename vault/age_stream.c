@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "vault/age_impl.h"
+#include "vault/io.h"
 
 #define CT (AGE_CHUNK_SIZE + AGE_TAG_SIZE)
 
@@ -94,7 +95,7 @@ int age_par_new(struct age_par **out, struct err *e)
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
 	pthread_cond_init(&p->finished, NULL);
-	if (pthread_create(&p->thread, NULL, helper, p) != 0) {
+	if (io_thread_create(&p->thread, helper, p) != 0) {
 		/* Not fatal: the work is done on one core. */
 		pthread_cond_destroy(&p->finished);
 		pthread_cond_destroy(&p->wake);

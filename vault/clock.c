@@ -10,8 +10,11 @@
 int64_t clock_now(void)
 {
 	const char *s = getenv("SOURCE_DATE_EPOCH");
-	if (s && *s && strspn(s, "0123456789") == strlen(s) && strlen(s) <= 12)
-		return (int64_t)strtoll(s, NULL, 10);
+	if (s && *s && strspn(s, "0123456789") == strlen(s) && strlen(s) <= 12) {
+		int64_t v = (int64_t)strtoll(s, NULL, 10);
+		if (v <= CLOCK_MAX)
+			return v;
+	}
 	return (int64_t)time(NULL);
 }
 

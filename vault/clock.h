@@ -12,7 +12,11 @@
 
 #define CLOCK_RFC3339_LEN 20 /* "2026-11-29T09:28:42Z" */
 
-/* Now, or SOURCE_DATE_EPOCH when it is set to a valid non-negative decimal. */
+/* The last second RFC 3339's four-digit year can name: 9999-12-31T23:59:59Z. */
+#define CLOCK_MAX INT64_C(253402300799)
+
+/* Now, or SOURCE_DATE_EPOCH when it is set to a decimal of at most 12 digits that is at most
+ * CLOCK_MAX (anything else is ignored). */
 int64_t clock_now(void);
 
 /* Writes t as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least CLOCK_RFC3339_LEN + 1 bytes). */

@@ -58,7 +58,9 @@ int stage_open(struct stage *s, const char *final, struct err *e)
 
 int stage_create(struct stage *s, const char *relpath, struct err *e)
 {
-	const char *why = outcome_path_problem(relpath);
+	/* An attachment's path is checked as outcome.json's rules say, without the "files/" in
+	 * front of it (its length limit is the attachment path's). */
+	const char *why = outcome_path_problem(strncmp(relpath, "files/", 6) == 0 ? relpath + 6 : relpath);
 	if (why) {
 		char *shown = text_display(relpath, strlen(relpath));
 		err_set(e, ERR_FORMAT, "refusing to write '%s': %s", shown ? shown : "?", why);
@@ -140,12 +142,17 @@ static int sync_tree(int dirfd, int depth)
 	return rc;
 }
 
-int stage_commit(struct stage *s, struct err *e)
+int stage_sync(struct stage *s, struct err *e)
 {
 	if (sync_tree(s->dirfd, 0) != 0)
 		return err_errno(e, ERR_IO, "cannot write the output to disk");
 	if (fchmod(s->dirfd, 0700) != 0)
 		return err_errno(e, ERR_IO, "cannot set the output folder's mode");
+	return 0;
+}
+
+int stage_commit(struct stage *s, struct err *e)
+{
 	if (io_tmpdir_commit(s->tmp, s->final, e) != 0)
 		return -1;
 	close(s->dirfd);

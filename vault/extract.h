@@ -28,7 +28,10 @@ int stage_open(struct stage *s, const char *final, struct err *e);
  * with its missing parent folders; returns a descriptor open for writing, or -1. */
 int stage_create(struct stage *s, const char *relpath, struct err *e);
 
-/* Makes the staged tree durable and renames it onto the destination. */
+/* Makes the staged tree durable (fsync of every file and folder) and private (0700). */
+int stage_sync(struct stage *s, struct err *e);
+
+/* Renames the staged tree onto the destination (after stage_sync). */
 int stage_commit(struct stage *s, struct err *e);
 
 /* Removes the staging folder and everything in it; safe after commit and twice. */

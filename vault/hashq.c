@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vault/io.h"
+
 #define SLOTS 8
 #define SLOT_SIZE (512u << 10)
 
@@ -60,7 +62,7 @@ int hashq_new(struct hashq **out, struct err *e)
 			ok = (q->slot[i] = malloc(SLOT_SIZE)) != NULL;
 		if (ok && pthread_mutex_init(&q->mu, NULL) == 0) {
 			if (pthread_cond_init(&q->cv, NULL) == 0) {
-				if (pthread_create(&q->thread, NULL, worker, q) == 0)
+				if (io_thread_create(&q->thread, worker, q) == 0)
 					q->threaded = true;
 				else
 					pthread_cond_destroy(&q->cv);

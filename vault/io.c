@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -222,6 +223,32 @@ static struct {
 	char path[PATH_MAX];
 } tmp_slots[TMP_SLOTS];
 
+/* Between creating a temporary and registering it, the handler would not know its name: the
+ * signals it handles wait over those few instructions. */
+static void signals_block(sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+static void signals_restore(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+int io_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t old;
+	signals_block(&old);
+	int rc = pthread_create(t, NULL, fn, arg);
+	signals_restore(&old);
+	return rc;
+}
+
 void io_tmp_register(const char *path, bool dir)
 {
 	for (int i = 0; i < TMP_SLOTS; i++) {
@@ -320,6 +347,119 @@ static char *tmp_name(const char *path)
 	return t;
 }
 
+int io_atomic_open_tagged(struct io_atomic *o, const char *path, mode_t mode, const char *tag,
+			  struct err *e)
+{
+	o->fd = -1;
+	o->tmp = NULL;
+	o->path = strdup(path);
+	char *dir = io_dirname(path);
+	size_t n = (dir ? strlen(dir) : 0) + strlen(io_basename(path)) + strlen(tag) + 16;
+	char *t = dir ? malloc(n) : NULL;
+	if (!o->path || !t) {
+		free(o->path);
+		free(t);
+		free(dir);
+		o->path = NULL;
+		return err_set(e, ERR_IO, "out of memory");
+	}
+	snprintf(t, n, "%s/.%s.amana-%s", dir, io_basename(path), tag);
+	free(dir);
+	sigset_t old;
+	signals_block(&old);
+	int fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || fchmod(fd, mode) != 0) {
+		err_errno(e, ERR_IO, "cannot create a file beside '%s'", path);
+		if (fd >= 0) {
+			close(fd);
+			unlink(t);
+		}
+		signals_restore(&old);
+		free(t);
+		free(o->path);
+		o->path = NULL;
+		return -1;
+	}
+	io_tmp_register(t, false);
+	signals_restore(&old);
+	o->fd = fd;
+	o->tmp = t;
+	return 0;
+}
+
+int io_atomic_link(struct io_atomic *o, struct err *e)
+{
+	if (!o->tmp || o->fd < 0)
+		return err_set(e, ERR_INTERNAL, "link of an output that is not open");
+	if (fsync(o->fd) != 0 || close(o->fd) != 0) {
+		o->fd = -1;
+		return err_errno(e, ERR_IO, "cannot write '%s'", o->path);
+	}
+	o->fd = -1;
+	if (link(o->tmp, o->path) != 0) {
+		if (errno == EEXIST) {
+			err_set(e, ERR_IO, "'%s' already exists", o->path);
+			return err_hint(e, "choose another name, or move the existing file away first");
+		}
+		return err_errno(e, ERR_IO, "cannot create '%s'", o->path);
+	}
+	return 0;
+}
+
+int io_atomic_sync(struct io_atomic *o, struct err *e)
+{
+	if (o->fd < 0)
+		return err_set(e, ERR_INTERNAL, "sync of an output that is not open");
+	if (fsync(o->fd) != 0)
+		return err_errno(e, ERR_IO, "cannot write '%s'", o->path);
+	return 0;
+}
+
+int io_atomic_commit_or_keep(struct io_atomic *o, struct err *e)
+{
+	if (io_atomic_link(o, e) != 0) {
+		if (o->tmp)
+			io_tmp_unregister(o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+		free(o->path);
+		o->path = NULL;
+		return -1;
+	}
+	unlink(o->tmp);
+	io_tmp_unregister(o->tmp);
+	free(o->tmp);
+	o->tmp = NULL;
+	char *dir = io_dirname(o->path);
+	int rc = dir ? io_fsync_dir(dir, e) : 0;
+	free(dir);
+	free(o->path);
+	o->path = NULL;
+	return rc;
+}
+
+char *io_absolute(const char *path)
+{
+	char *dir = io_dirname(path);
+	char *real = dir ? realpath(dir, NULL) : NULL;
+	char *r = real ? io_join(real, io_basename(path)) : NULL;
+	free(dir);
+	free(real);
+	return r;
+}
+
+static sigset_t held_old;
+
+void io_signals_hold(void)
+{
+	signals_block(&held_old);
+}
+
+void io_signals_release(void)
+{
+	pthread_sigmask(SIG_SETMASK, &held_old, NULL);
+}
+
 int io_atomic_open(struct io_atomic *o, const char *path, mode_t mode, struct err *e)
 {
 	o->fd = -1;
@@ -332,8 +472,11 @@ int io_atomic_open(struct io_atomic *o, const char *path, mode_t mode, struct er
 		o->path = NULL;
 		return err_set(e, ERR_IO, "out of memory");
 	}
+	sigset_t old;
+	signals_block(&old);
 	int fd = mkostemp(t, O_CLOEXEC);
 	if (fd < 0) {
+		signals_restore(&old);
 		err_errno(e, ERR_IO, "cannot create a file beside '%s'", path);
 		free(t);
 		free(o->path);
@@ -341,6 +484,7 @@ int io_atomic_open(struct io_atomic *o, const char *path, mode_t mode, struct er
 		return -1;
 	}
 	io_tmp_register(t, false);
+	signals_restore(&old);
 	if (fchmod(fd, mode) != 0) {
 		err_errno(e, ERR_IO, "cannot set the mode of '%s'", t);
 		close(fd);
@@ -420,14 +564,26 @@ int io_tmpdir_beside(const char *path, char **tmp, struct err *e)
 	char *t = tmp_name(path);
 	if (!t)
 		return err_set(e, ERR_IO, "out of memory");
-	if (!mkdtemp(t)) {
+	if (io_mkdtemp(t) != 0) {
 		err_errno(e, ERR_IO, "cannot create a folder beside '%s'", path);
 		free(t);
 		return -1;
 	}
-	io_tmp_register(t, true);
 	*tmp = t;
 	return 0;
+}
+
+int io_mkdtemp(char *tmpl)
+{
+	sigset_t old;
+	signals_block(&old);
+	int rc = mkdtemp(tmpl) ? 0 : -1;
+	int saved = errno;
+	if (rc == 0)
+		io_tmp_register(tmpl, true);
+	signals_restore(&old);
+	errno = saved;
+	return rc;
 }
 
 int io_tmpdir_commit(const char *tmp, const char *path, struct err *e)

@@ -10,6 +10,7 @@
 #ifndef AMANA_IO_H
 #define AMANA_IO_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,9 +51,41 @@ int io_atomic_commit(struct io_atomic *o, bool noclobber, struct err *e);
 /* Removes the temporary, if any; safe to call twice and after commit. */
 void io_atomic_abort(struct io_atomic *o);
 
+/* As io_atomic_open, but the temporary is named ".BASE.amana-TAG" with the caller's TAG, so
+ * that files written together can be paired again after a crash (see keys/keyfile.c). */
+int io_atomic_open_tagged(struct io_atomic *o, const char *path, mode_t mode, const char *tag,
+			  struct err *e);
+
+/* fsyncs and closes the temporary and links it under path, which must not exist; the
+ * temporary stays (io_atomic_abort removes it) until the caller is done. */
+int io_atomic_link(struct io_atomic *o, struct err *e);
+
+/* fsyncs the temporary (without closing it), so that what is written is on disk before the
+ * caller records elsewhere that it exists. */
+int io_atomic_sync(struct io_atomic *o, struct err *e);
+
+/* As io_atomic_commit with noclobber, except on failure: the temporary is then kept, closed
+ * and forgotten by the signal cleanup, for a caller that has already recorded it elsewhere
+ * and will say where it is (o is emptied either way, so take the name from o->tmp before). */
+int io_atomic_commit_or_keep(struct io_atomic *o, struct err *e);
+
+/* Returns a malloc'd absolute form of path, whose folder must exist (the file need not):
+ * the folder resolved by realpath, then the last component as given. NULL on failure. */
+char *io_absolute(const char *path);
+
+/* Holds SIGINT, SIGTERM and SIGHUP off, for a step that must not be cut in the middle by them
+ * (their handler removes temporaries): a commit and the rename that follows it. Release
+ * delivers what arrived meanwhile. */
+void io_signals_hold(void);
+void io_signals_release(void);
+
 /* Creates a private temporary directory beside path (".NAME.amana-XXXXXX", mode 0700),
  * registered for cleanup; *tmp is malloc'd. */
 int io_tmpdir_beside(const char *path, char **tmp, struct err *e);
+
+/* mkdtemp(tmpl), registering the folder for cleanup before a signal can see it unregistered;
+ * 0, or -1 with errno. */
+int io_mkdtemp(char *tmpl);
 
 /* Renames the staged directory tmp onto path, which must not exist (or be an empty dir). */
 int io_tmpdir_commit(const char *tmp, const char *path, struct err *e);
@@ -63,6 +96,10 @@ void io_rmtree(const char *path);
 /* Registry of temporaries removed by io_cleanup_on_signals' handler. */
 void io_tmp_register(const char *path, bool dir);
 void io_tmp_unregister(const char *path);
+
+/* pthread_create for a worker that never takes SIGINT, SIGTERM or SIGHUP: they go to the main
+ * thread, whose masks (io_signals_hold, temporaries being registered) then hold them off. */
+int io_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
 
 /* Installs SIGINT/SIGTERM/SIGHUP handlers that remove registered temporaries, then die by
  * the same signal. */

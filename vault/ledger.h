@@ -22,9 +22,35 @@ struct manifest;
 /* Inside a transaction: the issuer's next sequence number (from 1), reserved. */
 int ledger_next_sequence(struct store *s, const char *issuer, uint64_t *seq, struct err *e);
 
-/* Inside the same transaction: records the issued bundle. */
+/* Inside the same transaction: records the issued bundle, whose file is still the temporary
+ * pending (renamed onto path after the commit; ledger_issued_done then clears it). */
 int ledger_record_issued(struct store *s, const struct envelope *env, const char *envelope,
-			 const char *path, struct err *e);
+			 const char *path, const char *pending, struct err *e);
+
+/* The rename of bundle_id's file happened. */
+int ledger_issued_done(struct store *s, const char *bundle_id, struct err *e);
+
+/* The vault's lock on placing bundles (an flock on placing.lock in the vault folder, gone with
+ * the process however it ends): a seal holds it from its commit to its rename, and
+ * ledger_finish_pending while it works, so that it never takes a living seal's temporary
+ * for an orphan. Returns the descriptor to pass to ledger_placing_unlock, or -1. */
+int ledger_placing_lock(struct store *s, struct err *e);
+void ledger_placing_unlock(int fd);
+
+/* Finishes the renames that a seal killed after its commit left undone: each pending
+ * temporary that still exists is linked under its bundle's name (when that name is free),
+ * and rows whose file is in place are cleared. *done counts the bundles placed; when one was
+ * placed at want (an absolute path; NULL: anywhere), *want_id is its bundle id (malloc'd; the
+ * last such, by sequence). */
+int ledger_finish_pending(struct store *s, const char *want, char **want_id, size_t *done,
+			  struct err *e);
+
+/* 1 when bundle_id was issued with this conference, title and number of records (and then
+ * *sequence is its number and *path, malloc'd, where it was written), 0 when not, -1 on
+ * error. */
+int ledger_issued_like(struct store *s, const char *bundle_id, const char *conference,
+		       const char *title, uint64_t records, uint64_t *sequence, char **path,
+		       struct err *e);
 
 /* Refuses (ERR_VERIFY) a bundle older than, or different from, one accepted before under its
  * bundle id. */

@@ -96,27 +96,41 @@ static bool next_line(struct cursor *c, const char **line, size_t *n)
 	return true;
 }
 
-/* "WORD N" with N a canonical decimal. */
-static bool word_number(struct cursor *c, const char *word, uint64_t max, uint64_t *v)
+/* "WORD N" with N a canonical decimal: 0, or -1 when the line is not that, or 1 when N is more
+ * than max (then *v is N, or UINT64_MAX when it has more than 19 digits). */
+static int word_number(struct cursor *c, const char *word, uint64_t max, uint64_t *v)
 {
 	const char *l;
 	size_t n, wl = strlen(word);
 	if (!next_line(c, &l, &n) || n < wl + 2 || memcmp(l, word, wl) != 0 || l[wl] != ' ')
-		return false;
+		return -1;
 	const char *d = l + wl + 1;
 	size_t dn = n - wl - 1;
-	if (dn == 0 || dn > 19 || (dn > 1 && d[0] == '0'))
-		return false;
+	if (dn == 0 || (dn > 1 && d[0] == '0'))
+		return -1;
 	uint64_t x = 0;
 	for (size_t i = 0; i < dn; i++) {
 		if (d[i] < '0' || d[i] > '9')
-			return false;
-		x = x * 10 + (uint64_t)(d[i] - '0');
+			return -1;
+		if (i < 19)
+			x = x * 10 + (uint64_t)(d[i] - '0');
 	}
-	if (x > max)
-		return false;
-	*v = x;
-	return true;
+	*v = dn > 19 ? UINT64_MAX : x;
+	return dn > 19 || x > max ? 1 : 0;
+}
+
+/* word_number, with the error: what the number counts, for a message that says what is too
+ * big ("log/proof: 100001 leaves, more than the 100000 allowed"). */
+static int proof_number(struct cursor *c, const char *word, const char *counts, uint64_t max,
+			uint64_t *v, struct err *e)
+{
+	int rc = word_number(c, word, max, v);
+	if (rc < 0)
+		return err_set(e, ERR_FORMAT, "log/proof: the '%s' line is missing or malformed", word);
+	if (rc > 0)
+		return err_set(e, ERR_FORMAT, "log/proof: %llu %s, more than the %llu allowed",
+			       (unsigned long long)*v, counts, (unsigned long long)max);
+	return 0;
 }
 
 static bool hash_lines(struct cursor *c, uint8_t (*out)[32], uint64_t count)
@@ -139,23 +153,43 @@ int log_proof_parse(struct log_proof *p, const char *text, size_t len, struct er
 	memset(p, 0, sizeof *p);
 	if (!next_line(&c, &l, &n) || n != strlen(LOG_PROOF_FORMAT) || memcmp(l, LOG_PROOF_FORMAT, n) != 0)
 		return err_set(e, ERR_FORMAT, "log/proof: not an %s file", LOG_PROOF_FORMAT);
-	if (!word_number(&c, "index", UINT64_MAX, &p->index) || !word_number(&c, "size", LOG_MAX_LEAVES, &p->size) ||
-	    p->size == 0 || p->index >= p->size)
-		return err_set(e, ERR_FORMAT, "log/proof: bad index or size");
-	if (!word_number(&c, "inclusion", MERKLE_MAX_PROOF, &count))
-		goto bad;
+	if (proof_number(&c, "index", "as the index", UINT64_MAX, &p->index, e) != 0 ||
+	    proof_number(&c, "size", "leaves", LOG_MAX_LEAVES, &p->size, e) != 0)
+		return -1;
+	if (p->size == 0 || p->index >= p->size)
+		return err_set(e, ERR_FORMAT, "log/proof: index %llu is not inside a log of size %llu",
+			       (unsigned long long)p->index, (unsigned long long)p->size);
+	if (proof_number(&c, "inclusion", "inclusion hashes", MERKLE_MAX_PROOF, &count, e) != 0)
+		return -1;
 	p->ninclusion = (size_t)count;
 	if (!(p->inclusion = malloc((count ? count : 1) * 32)) || !(p->leaves = malloc(p->size * 32))) {
 		log_proof_free(p);
 		return err_set(e, ERR_IO, "out of memory");
 	}
-	if (!hash_lines(&c, p->inclusion, count) || !word_number(&c, "leaves", LOG_MAX_LEAVES, &v) ||
-	    v != p->size || !hash_lines(&c, p->leaves, p->size) ||
-	    !word_number(&c, "witnessed", LOG_MAX_WITNESSED, &count))
-		goto bad;
+	if (!hash_lines(&c, p->inclusion, count)) {
+		err_set(e, ERR_FORMAT, "log/proof: an inclusion hash is missing or malformed");
+		goto fail;
+	}
+	if (proof_number(&c, "leaves", "leaves", LOG_MAX_LEAVES, &v, e) != 0)
+		goto fail;
+	if (v != p->size) {
+		err_set(e, ERR_FORMAT, "log/proof: %llu leaves listed for a log of size %llu",
+			(unsigned long long)v, (unsigned long long)p->size);
+		goto fail;
+	}
+	if (!hash_lines(&c, p->leaves, p->size)) {
+		err_set(e, ERR_FORMAT, "log/proof: a leaf hash is missing or malformed");
+		goto fail;
+	}
+	if (proof_number(&c, "witnessed", "witnessed notes", LOG_MAX_WITNESSED, &count, e) != 0)
+		goto fail;
 	for (uint64_t i = 0; i < count; i++) {
-		if (!word_number(&c, "note", 1 << 20, &v) || v > (uint64_t)(c.end - c.p))
-			goto bad;
+		if (proof_number(&c, "note", "bytes in a witnessed note", LOG_NOTE_MAX, &v, e) != 0)
+			goto fail;
+		if (v > (uint64_t)(c.end - c.p)) {
+			err_set(e, ERR_FORMAT, "log/proof: witnessed note %llu is cut short", (unsigned long long)i + 1);
+			goto fail;
+		}
 		if (!(p->witnessed[i] = malloc((size_t)v + 1))) {
 			log_proof_free(p);
 			return err_set(e, ERR_IO, "out of memory");
@@ -166,12 +200,14 @@ int log_proof_parse(struct log_proof *p, const char *text, size_t len, struct er
 		p->nwitnessed++;
 		c.p += v;
 	}
-	if (c.p != c.end)
-		goto bad;
+	if (c.p != c.end) {
+		err_set(e, ERR_FORMAT, "log/proof: unexpected text after the last witnessed note");
+		goto fail;
+	}
 	return 0;
-bad:
+fail:
 	log_proof_free(p);
-	return err_set(e, ERR_FORMAT, "log/proof is malformed");
+	return -1;
 }
 
 /* ---- the issuer's log -------------------------------------------------------------------- */
@@ -628,6 +664,16 @@ int log_remember(struct store *s, const struct log_checked *c, struct err *e)
 		return -1;
 	if (load_leaves(s, "seen_leaves", c->origin, &seen, &m, e) != 0)
 		goto fail;
+	/* Checked again under the write lock: another open of this vault may have remembered a
+	 * different history since log_check read it. */
+	uint64_t k = m < c->size ? m : c->size;
+	for (uint64_t j = 0; j < k; j++) {
+		if (memcmp(seen[j], c->leaves[j], 32) != 0) {
+			free(seen);
+			fork_error(s, c, j, e);
+			goto fail;
+		}
+	}
 	free(seen);
 	sqlite3_stmt *st = store_prepare(s, "INSERT INTO seen_leaves (origin, idx, leaf) VALUES (?1, ?2, ?3)", e);
 	if (!st)

@@ -38,6 +38,7 @@
 #define LOG_NAME_MAX 64
 #define LOG_MAX_LEAVES 100000 /* a bundle's log/proof carries at most this many leaves */
 #define LOG_MAX_WITNESSED 8   /* cosigned checkpoints carried in a log/proof */
+#define LOG_NOTE_MAX (1u << 20) /* bytes of one witnessed note in a log/proof */
 
 struct store;
 

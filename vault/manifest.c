@@ -206,19 +206,44 @@ static int one_int(sqlite3 *db, const char *sql, sqlite3_int64 *out)
 	return rc;
 }
 
+/* A file: URI for path, every byte outside [A-Za-z0-9/._~-] percent-encoded, so that '?',
+ * '#' and '%' in a folder's name (and any other byte) mean themselves; sqlite3_malloc'd. */
+static char *file_uri(const char *path, const char *query)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path);
+	char *u = sqlite3_malloc64(7 + 3 * (sqlite3_uint64)n + strlen(query) + 2);
+	if (!u)
+		return NULL;
+	/* An absolute path gets an empty authority ("file://" then the path), so that one that
+	 * begins with "//" is not read as a host name. */
+	char *p = u;
+	const char *head = path[0] == '/' ? "file://" : "file:";
+	memcpy(p, head, strlen(head));
+	p += strlen(head);
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+		if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+		    strchr("/._~-", *c)) {
+			*p++ = (char)*c;
+		} else {
+			*p++ = '%';
+			*p++ = hex[*c >> 4];
+			*p++ = hex[*c & 15];
+		}
+	}
+	*p++ = '?';
+	memcpy(p, query, strlen(query) + 1);
+	return u;
+}
+
 int manifest_open(struct manifest **out, const char *path, struct err *e)
 {
 	*out = NULL;
 	struct manifest *m = calloc(1, sizeof *m);
-	char *uri = sqlite3_mprintf("file:%s?mode=ro&immutable=1", path);
+	char *uri = file_uri(path, "mode=ro&immutable=1");
 	int rc = -1;
 	if (!m || !uri) {
 		err_set(e, ERR_IO, "out of memory");
-		goto done;
-	}
-	/* Percent signs, '?' and '#' in the path would change the URI's meaning. */
-	if (strpbrk(path, "%?#")) {
-		err_set(e, ERR_INTERNAL, "the manifest's staging path has URI characters");
 		goto done;
 	}
 	if (sqlite3_open_v2(uri, &m->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {

@@ -25,8 +25,10 @@
 
 #define MINISIGN_KEYID_BYTES 8
 #define MINISIGN_HASH_BYTES 64 /* BLAKE2b-512 */
-#define MINISIGN_UNTRUSTED_MAX 1024 /* the untrusted comment line, prefix included */
-#define MINISIGN_TRUSTED_MAX 8192   /* the trusted comment line, prefix included */
+/* The comment lines, prefix included, line end not: the longest that stock minisign reads
+ * (its 1,024- and 8,192-byte line buffers also hold the line end and a NUL). */
+#define MINISIGN_UNTRUSTED_MAX 1022
+#define MINISIGN_TRUSTED_MAX 8190
 /* What minisign writes when it makes a key: scrypt with N = 2^20, r = 8, p = 1 (1 GiB). */
 #define MINISIGN_OPSLIMIT 33554432ULL
 #define MINISIGN_MEMLIMIT 1073741824ULL

@@ -187,6 +187,7 @@ int record_proof_encode(const struct record_proof *p, char **out, size_t *len, s
 /* Proof parsing: lines "key: value" and length-prefixed blobs. */
 struct pcur {
 	const char *p, *end;
+	uint64_t over, max; /* a number past its limit, and that limit (over > max when set) */
 };
 
 static bool pline(struct pcur *c, const char *key, const char **v, size_t *vn)
@@ -202,18 +203,23 @@ static bool pline(struct pcur *c, const char *key, const char **v, size_t *vn)
 	return true;
 }
 
-static bool pnum(const char *v, size_t n, uint64_t max, uint64_t *out)
+/* A canonical decimal of at most max; one past it is noted in c, for the message. */
+static bool pnum(struct pcur *c, const char *v, size_t n, uint64_t max, uint64_t *out)
 {
-	if (n == 0 || n > 19 || (n > 1 && v[0] == '0'))
+	if (n == 0 || (n > 1 && v[0] == '0'))
 		return false;
 	uint64_t x = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (v[i] < '0' || v[i] > '9')
 			return false;
-		x = x * 10 + (uint64_t)(v[i] - '0');
+		if (i < 19)
+			x = x * 10 + (uint64_t)(v[i] - '0');
 	}
-	if (x > max)
+	if (n > 19 || x > max) {
+		c->over = n > 19 ? UINT64_MAX : x;
+		c->max = max;
 		return false;
+	}
 	*out = x;
 	return true;
 }
@@ -237,7 +243,7 @@ static bool pblob(struct pcur *c, const char *key, size_t max, char **out, size_
 	const char *v;
 	size_t vn;
 	uint64_t len;
-	if (!pline(c, key, &v, &vn) || !pnum(v, vn, max, &len) || len + 1 > (uint64_t)(c->end - c->p) ||
+	if (!pline(c, key, &v, &vn) || !pnum(c, v, vn, max, &len) || len + 1 > (uint64_t)(c->end - c->p) ||
 	    c->p[len] != '\n')
 		return false;
 	if (!ptext(c->p, (size_t)len, out, false))
@@ -249,7 +255,7 @@ static bool pblob(struct pcur *c, const char *key, size_t max, char **out, size_
 
 int record_proof_parse(const char *text, size_t len, struct record_proof *p, struct err *e)
 {
-	struct pcur c = {text, text + len};
+	struct pcur c = {text, text + len, 0, 0};
 	const char *v;
 	size_t vn;
 	uint64_t k;
@@ -263,7 +269,7 @@ int record_proof_parse(const char *text, size_t len, struct record_proof *p, str
 		goto bad;
 	memcpy(p->bundle_id, v, 32);
 	what = "seq";
-	if (!pline(&c, "seq", &v, &vn) || !pnum(v, vn, UINT32_MAX, &p->seq) || p->seq == 0)
+	if (!pline(&c, "seq", &v, &vn) || !pnum(&c, v, vn, UINT32_MAX, &p->seq) || p->seq == 0)
 		goto bad;
 	what = "kind";
 	if (!pline(&c, "kind", &v, &vn) || !ptext(v, vn, &p->kind, true))
@@ -279,10 +285,10 @@ int record_proof_parse(const char *text, size_t len, struct record_proof *p, str
 		goto bad;
 	what = "records";
 	if (!pline(&c, "records", &v, &vn) || vn < 66 || v[vn - 65] != ' ' ||
-	    !pnum(v, vn - 65, UINT32_MAX, &p->count) || !phex(v + vn - 64, 64, p->root, 32))
+	    !pnum(&c, v, vn - 65, UINT32_MAX, &p->count) || !phex(v + vn - 64, 64, p->root, 32))
 		goto bad;
 	what = "path";
-	if (!pline(&c, "path", &v, &vn) || !pnum(v, vn, 64, &k))
+	if (!pline(&c, "path", &v, &vn) || !pnum(&c, v, vn, 64, &k))
 		goto bad;
 	if (!(p->path = malloc((k ? k : 1) * 32))) {
 		record_proof_free(p);
@@ -311,6 +317,9 @@ int record_proof_parse(const char *text, size_t len, struct record_proof *p, str
 	return 0;
 bad:
 	record_proof_free(p);
+	if (c.over > c.max)
+		return err_set(e, ERR_FORMAT, "record proof: the '%s' part says %llu, more than the %llu allowed",
+			       what, (unsigned long long)c.over, (unsigned long long)c.max);
 	return err_set(e, ERR_FORMAT, "record proof: the '%s' part is malformed", what);
 }
 

@@ -4,8 +4,8 @@
 #include "vault/seal.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include "vault/bundle.h"
 #include "vault/clock.h"
 #include "vault/hashq.h"
+#include "vault/io.h"
 #include "vault/merkle.h"
 #include "vault/record.h"
 #include "vault/text.h"
@@ -165,7 +166,7 @@ static void sealq_start(struct sealq *q, struct spool *sp)
 		ok = (q->slot[i] = malloc(AGE_CHUNK)) != NULL;
 	if (ok && pthread_mutex_init(&q->mu, NULL) == 0) {
 		if (pthread_cond_init(&q->cv, NULL) == 0) {
-			if (pthread_create(&q->thread, NULL, sealq_worker, q) == 0)
+			if (io_thread_create(&q->thread, sealq_worker, q) == 0)
 				q->threaded = true;
 			else
 				pthread_cond_destroy(&q->cv);
@@ -863,6 +864,8 @@ int seal_write(struct sealed *s, const char *checkpoint, size_t checkpoint_len,
 		err_errno(e, ERR_IO, "cannot write the bundle");
 		goto fail;
 	}
+	if (io_atomic_sync(&s->out, e) != 0)
+		goto fail;
 	s->written = true;
 	return 0;
 fail:
@@ -875,7 +878,7 @@ int seal_commit(struct sealed *s, struct err *e)
 	if (!s->written)
 		return err_set(e, ERR_INTERNAL, "seal_commit before seal_write (this is a bug)");
 	s->written = false;
-	return io_atomic_commit(&s->out, true, e);
+	return io_atomic_commit_or_keep(&s->out, e);
 }
 
 void sealed_free(struct sealed *s)

@@ -71,11 +71,14 @@ struct sealed {
 int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e);
 
 /* Finishes the bundle in its temporary beside the output: log/checkpoint and log/proof when
- * given (NULL to leave them out) after payload.age, and the tar's end. */
+ * given (NULL to leave them out) after payload.age, and the tar's end; then fsyncs it, so
+ * that it is on disk before the caller records it. s->out.tmp names the temporary. */
 int seal_write(struct sealed *s, const char *checkpoint, size_t checkpoint_len,
 	       const char *proof, size_t proof_len, struct err *e);
 
-/* Renames the written bundle onto the output path (never over an existing file). */
+/* Links the written bundle under the output path (never over an existing file) and removes
+ * the temporary name. On failure the temporary is kept, not removed: the caller has recorded
+ * the bundle by then and tells the user where it is. */
 int seal_commit(struct sealed *s, struct err *e);
 
 /* Removes every temporary (and an uncommitted output). */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vault/io.h"
@@ -17,7 +18,57 @@ extern const char schema_vault_sql[];
 struct store {
 	sqlite3 *db;
 	char *dir;
+	int depth; /* store_begin nesting: 1 is the transaction, more are savepoints in it */
+	long wait_ms;		 /* how long a write waits for another process's */
+	struct timespec waiting; /* when the current wait began */
 };
+
+/* What store_open sets up; see store_wait_setup. */
+static long wait_default_ms = 10000;
+static void (*wait_note)(void *);
+static void *wait_note_ctx;
+static bool wait_noted;
+
+static long since_ms(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* SQLite's busy handler: sleeps in steps of up to 50 ms until the wait is over (0: give up,
+ * SQLITE_BUSY), saying once, after a second, what it is waiting for. */
+static int on_busy(void *arg, int count)
+{
+	struct store *s = arg;
+	if (count == 0)
+		clock_gettime(CLOCK_MONOTONIC, &s->waiting);
+	long waited = since_ms(&s->waiting);
+	if (waited >= s->wait_ms)
+		return 0;
+	if (waited >= 1000 && !wait_noted && wait_note) {
+		wait_noted = true;
+		wait_note(wait_note_ctx);
+	}
+	long step = count < 5 ? 5L << count : 50;
+	if (step > s->wait_ms - waited)
+		step = s->wait_ms - waited;
+	struct timespec ts = {0, step * 1000000L};
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+void store_wait_setup(long ms, void (*note)(void *), void *ctx)
+{
+	wait_default_ms = ms;
+	wait_note = note;
+	wait_note_ctx = ctx;
+}
+
+void store_wait(struct store *s, long ms)
+{
+	s->wait_ms = ms;
+}
 
 sqlite3 *store_db(struct store *s)
 {
@@ -137,26 +188,34 @@ static int migrate(struct store *s, struct err *e)
 			have, want);
 		return err_hint(e, "use the newer amana that last wrote this vault");
 	}
+	if (have == want)
+		return 0;
+	/* Under the write lock, the version is read again: another amana starting on the same
+	 * new vault may have migrated it meanwhile. All the steps are one transaction. */
+	if (store_begin(s, e) != 0)
+		return -1;
+	if (pragma_int(s, "PRAGMA user_version", &have, e) != 0)
+		goto fail;
 	for (int n = have + 1; n <= want; n++) {
 		size_t len;
 		const char *body = migration(n, &len);
 		char *sql = malloc(len + 128);
-		if (!sql)
-			return err_set(e, ERR_IO, "out of memory");
+		if (!sql) {
+			err_set(e, ERR_IO, "out of memory");
+			goto fail;
+		}
 		snprintf(sql, len + 128, "%.*s\nPRAGMA application_id = %d;\nPRAGMA user_version = %d;\n",
 			 (int)len, body, STORE_APPLICATION_ID, n);
-		if (store_begin(s, e) != 0) {
-			free(sql);
-			return -1;
-		}
 		int rc = exec(s, sql, "cannot upgrade the vault", e);
 		free(sql);
-		if (rc != 0 || store_commit(s, e) != 0) {
-			store_rollback(s);
-			return -1;
-		}
+		if (rc != 0)
+			goto fail;
 	}
-	return 0;
+	if (store_commit(s, e) == 0)
+		return 0;
+fail:
+	store_rollback(s);
+	return -1;
 }
 
 int store_open(struct store **out, const char *dir, struct err *e)
@@ -186,7 +245,8 @@ int store_open(struct store **out, const char *dir, struct err *e)
 		store_close(s);
 		return -1;
 	}
-	sqlite3_busy_timeout(s->db, 10000);
+	s->wait_ms = wait_default_ms;
+	sqlite3_busy_handler(s->db, on_busy, s);
 	if (store_harden(s->db, e) != 0 || search_register(s->db, e) != 0 ||
 	    exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 		    "PRAGMA foreign_keys = ON; PRAGMA cell_size_check = ON;",
@@ -211,16 +271,34 @@ void store_close(struct store *s)
 
 int store_begin(struct store *s, struct err *e)
 {
-	return exec(s, "BEGIN IMMEDIATE", "cannot write to the vault", e);
+	int rc = exec(s, s->depth ? "SAVEPOINT nested" : "BEGIN IMMEDIATE", "cannot write to the vault", e);
+	if (rc == 0)
+		s->depth++;
+	return rc;
 }
 
 int store_commit(struct store *s, struct err *e)
 {
-	return exec(s, "COMMIT", "cannot write to the vault", e);
+	if (s->depth > 1) {
+		int rc = exec(s, "RELEASE nested", "cannot write to the vault", e);
+		if (rc == 0)
+			s->depth--;
+		return rc;
+	}
+	int rc = exec(s, "COMMIT", "cannot write to the vault", e);
+	if (rc == 0)
+		s->depth = 0;
+	return rc;
 }
 
 void store_rollback(struct store *s)
 {
+	if (s->depth > 1) {
+		sqlite3_exec(s->db, "ROLLBACK TO nested; RELEASE nested", NULL, NULL, NULL);
+		s->depth--;
+		return;
+	}
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->depth = 0;
 }

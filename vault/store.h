@@ -30,8 +30,17 @@ const char *store_dir(struct store *s);
 /* The schema version this build knows (the highest migration in schema/vault.sql). */
 int store_schema_version(void);
 
+/* How long a write waits for another process's transaction on the same vault before it
+ * fails with "the vault is busy": ms for every store opened from now on (10 s unless set),
+ * and note(ctx), when not NULL, called once per process after a second of waiting (the
+ * command tells its user what it is waiting for). store_wait changes one store's wait. */
+void store_wait_setup(long ms, void (*note)(void *), void *ctx);
+void store_wait(struct store *s, long ms);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Rollback never fails and may be called after a failed
- * commit. */
+ * commit. They nest: inside a transaction, begin opens a savepoint, and commit and rollback
+ * end the innermost level (so that two steps that each keep their own transaction can be
+ * made one, all or nothing). */
 int store_begin(struct store *s, struct err *e);
 int store_commit(struct store *s, struct err *e);
 void store_rollback(struct store *s);

@@ -145,8 +145,7 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 		char tmpl[] = "/tmp/amana-verify.XXXXXX";
 		const char *td = getenv("TMPDIR");
 		tmpdir = td && *td ? io_join(td, "amana-verify.XXXXXX") : strdup(tmpl);
-		if (tmpdir && mkdtemp(tmpdir)) {
-			io_tmp_register(tmpdir, true);
+		if (tmpdir && io_mkdtemp(tmpdir) == 0) {
 			mpath = io_join(tmpdir, "manifest.sqlite");
 			if (mpath)
 				fd = open(mpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -572,7 +571,14 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 		goto done;
 	}
 	if (staged) {
-		if (stage_commit(&stage, e) != 0)
+		if (stage_sync(&stage, e) != 0)
+			goto done;
+		io_signals_hold();
+		int src = in->staged ? in->staged(in->staged_ctx, stage.tmp, e) : 0;
+		if (src == 0)
+			src = stage_commit(&stage, e);
+		io_signals_release();
+		if (src != 0)
 			goto done;
 		staged = false;
 	}

@@ -52,7 +52,13 @@ struct verify_input {
 	/* Called with the opened manifest once every inner check passed, before it is closed
 	 * (record export reads a record and the leaves there); may be NULL. */
 	int (*inner)(void *ctx, struct manifest *m, struct err *e);
-	void *ctx;
+	/* Called once every check passed and the contents are staged and on disk, just before
+	 * the staging folder dir (its manifest.sqlite is the bundle's) is renamed onto out_dir:
+	 * open records the bundle in the vault here, so that no folder appears that the vault
+	 * does not know. SIGINT and SIGTERM wait from this call to the rename. May be NULL. */
+	int (*staged)(void *staged_ctx, const char *dir, struct err *e);
+	void *staged_ctx;
+	void *ctx; /* for issuer, log and inner */
 	/* Keep going after an unpinned issuer or a bad signature, to report what else holds (for
 	 * inspect); the result is still a failure. */
 	bool report_all;

@@ -2,8 +2,9 @@
 # Concurrency (issue 8, point 4): several amana processes on one vault at once never corrupt
 # it and never reuse a sequence number or a log index. A seal holds one vault transaction
 # (BEGIN IMMEDIATE) from taking its sequence number until the bundle is recorded; every
-# other writer waits for it, up to the busy timeout (10 seconds; another seal waits up to
-# ten minutes), and then fails cleanly with exit 4, "the vault is busy".
+# other writer waits for it, saying so after a second, up to the busy timeout (two minutes;
+# another seal waits up to ten; AMANA_BUSY_TIMEOUT=SECONDS sets both), and then fails cleanly
+# with exit 4, "the vault is busy".
 #
 # Where two processes must reach a point together, a small LD_PRELOAD library built here
 # (shim.so, as in crash.bats) holds each at a system call until both got there:
@@ -220,8 +221,14 @@ sealing() {
 	# The seal stands still inside its transaction, as a seal of a recording of many GiB
 	# would still be working.
 	kill -STOP "$PID_s"
-	run -4 amana recipient add eg.pub --name "مصر"
+	local t0 t1
+	t0=$(date +%s%N)
+	AMANA_BUSY_TIMEOUT=3 run -4 amana recipient add eg.pub --name "مصر"
+	t1=$(date +%s%N)
 	kill -CONT "$PID_s"
+	note "recipient add gave up after $(((t1 - t0) / 1000000)) ms (AMANA_BUSY_TIMEOUT=3)"
+	[ $(((t1 - t0) / 1000000)) -ge 3000 ]
+	assert_stderr_has "waiting for another amana that is writing to this vault"
 	assert_stderr_has "the vault is busy"
 	assert_stderr_has "hint: try again when the other command has finished"
 	bgwait s

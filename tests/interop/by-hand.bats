@@ -89,8 +89,8 @@ forge() {
 # reseal NAME RECIPIENT...: re-makes a bundle from $T/forge-NAME/outer and inner: the inner tar
 # in amana's member order, encrypted to the recipients given (age1...), a new payload line in
 # the envelope, the envelope signed again with the issuer's key as amana signs it, the log
-# members (if the bundle had them) carried over unchanged. The result goes to the folder NAME
-# (see case_dir).
+# members (if the bundle had them) carried over unchanged; a file $T/forge-NAME/trailer is
+# appended to the inner tar. The result goes to the folder NAME (see case_dir).
 reseal() {
 	local name=$1 w=$T/forge-$1 r
 	shift
@@ -100,6 +100,7 @@ reseal() {
 		cd "$w/inner" || exit 1
 		{ printf '%s\n' manifest.sqlite manifest.sqlite.minisig; find files -type f | LC_ALL=C sort; } >../order
 		tar --format=ustar --owner=0 --group=0 --numeric-owner --mtime=@0 -cf ../inner.tar -T ../order
+		if [ -e ../trailer ]; then cat ../trailer >>../inner.tar; fi
 		cd ../outer || exit 1
 		age "${args[@]}" -o payload.age ../inner.tar
 		digest=$(b2sum payload.age | cut -d' ' -f1)
@@ -240,6 +241,22 @@ reseal() {
 	assert_stderr_has "files/extra.txt"
 	run -1 amana verify extra/conference-24.amana -i tunisia.key
 	assert_stderr_has "not listed in the manifest"
+}
+
+@test "bytes other than zeros after the inner tar's end are refused; tar's own zero padding is not" {
+	# GNU tar pads its output to 10 KiB with zeros. Resealing changes the envelope, so the
+	# log (checked after the payload) no longer matches: reaching that check shows the
+	# padded inner tar was read through.
+	forge pad
+	reseal pad "$(cat tunisia.pub)"
+	run -1 amana verify pad/conference-24.amana -i tunisia.key
+	assert_stderr_has "log/proof: leaf 0 is not this bundle's envelope"
+	# The same with a line of text after the padding, encrypted and signed like the rest.
+	forge tail
+	printf 'ملحق غير مدرج\n' >"$T/forge-tail/trailer"
+	reseal tail "$(cat tunisia.pub)"
+	run -3 amana verify tail/conference-24.amana -i tunisia.key
+	assert_stderr_has "data after its end"
 }
 
 @test "a record altered in a manifest the issuer signed again fails at step 10 (its leaf)" {

@@ -62,7 +62,7 @@ static void test_sign_unencrypted(void **state)
 	struct err e;
 	struct minisign_pub pub, back;
 	struct minisign_sec *sk;
-	assert_int_equal(keyfile_new_sign("الأمانة العامة", path("s"), true, -1, &pub, &e), 0);
+	assert_int_equal(keyfile_new_sign("الأمانة العامة", path("s"), true, -1, &pub, NULL, &e), 0);
 	assert_int_equal(mode_of(path("s.key")), 0600);
 	assert_int_equal(mode_of(path("s.pub")), 0644);
 	char *name;
@@ -74,11 +74,11 @@ static void test_sign_unencrypted(void **state)
 	assert_memory_equal(sk->key_id, pub.key_id, 8);
 	minisign_sec_free(sk);
 	/* Never overwritten: either file existing stops the creation of both. */
-	assert_int_equal(keyfile_new_sign("x", path("s"), true, -1, &pub, &e), -1);
+	assert_int_equal(keyfile_new_sign("x", path("s"), true, -1, &pub, NULL, &e), -1);
 	assert_int_equal(e.code, ERR_IO);
 	assert_non_null(strstr(e.msg, "already exists"));
 	unlink(path("s.key"));
-	assert_int_equal(keyfile_new_sign("x", path("s"), true, -1, &pub, &e), -1);
+	assert_int_equal(keyfile_new_sign("x", path("s"), true, -1, &pub, NULL, &e), -1);
 	assert_false(io_exists(path("s.key")));
 	/* No temporary is left behind beside them. */
 	char cmd[600];
@@ -93,7 +93,7 @@ static void test_sign_encrypted(void **state)
 	struct minisign_pub pub;
 	struct minisign_sec *sk;
 	int fd = pass_pipe("كلمة سر طويلة\n");
-	assert_int_equal(keyfile_new_sign("s2", path("e"), false, fd, &pub, &e), 0);
+	assert_int_equal(keyfile_new_sign("s2", path("e"), false, fd, &pub, NULL, &e), 0);
 	close(fd);
 	struct keyfile_info info;
 	assert_int_equal(keyfile_describe(path("e.key"), &info, &e), 0);
@@ -118,7 +118,7 @@ static void test_sign_encrypted(void **state)
 
 	/* An empty passphrase is refused at creation. */
 	fd = pass_pipe("\n");
-	assert_int_equal(keyfile_new_sign("s3", path("empty"), false, fd, &pub, &e), -1);
+	assert_int_equal(keyfile_new_sign("s3", path("empty"), false, fd, &pub, NULL, &e), -1);
 	close(fd);
 	assert_int_equal(e.code, ERR_KEY);
 	assert_false(io_exists(path("empty.key")));
@@ -130,7 +130,7 @@ static void test_loose_and_links(void **state)
 	struct err e;
 	struct minisign_pub pub;
 	struct minisign_sec *sk;
-	assert_int_equal(keyfile_new_sign("l", path("l"), true, -1, &pub, &e), 0);
+	assert_int_equal(keyfile_new_sign("l", path("l"), true, -1, &pub, NULL, &e), 0);
 	chmod(path("l.key"), 0640);
 	assert_int_equal(keyfile_load_sign_secret(path("l.key"), -1, &sk, &e), -1);
 	assert_int_equal(e.code, ERR_KEY);
@@ -150,7 +150,7 @@ static void test_age_key(void **state)
 	(void)state;
 	struct err e;
 	char recipient[KEYFILE_AGE_RECIPIENT_MAX];
-	assert_int_equal(keyfile_new_encrypt("وزارة الداخلية", path("a"), false, -1, recipient, &e), 0);
+	assert_int_equal(keyfile_new_encrypt("وزارة الداخلية", path("a"), false, -1, recipient, NULL, &e), 0);
 	assert_int_equal(mode_of(path("a.key")), 0600);
 	size_t n;
 	char *pubtext = (char *)unit_slurp(path("a.pub"), &n);
@@ -186,9 +186,9 @@ static void test_bad_names(void **state)
 	(void)state;
 	struct err e;
 	struct minisign_pub pub;
-	assert_int_equal(keyfile_new_sign("a\nb", path("n"), true, -1, &pub, &e), -1);
+	assert_int_equal(keyfile_new_sign("a\nb", path("n"), true, -1, &pub, NULL, &e), -1);
 	assert_int_equal(e.code, ERR_USAGE);
-	assert_int_equal(keyfile_new_sign("", path("n"), true, -1, &pub, &e), -1);
+	assert_int_equal(keyfile_new_sign("", path("n"), true, -1, &pub, NULL, &e), -1);
 	assert_false(io_exists(path("n.key")));
 	struct keyfile_info info;
 	FILE *f = fopen(path("junk"), "w");
