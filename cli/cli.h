@@ -48,8 +48,12 @@ void cli_print_usage(const struct cli_cmd *cmd, FILE *f);
 void cli_print_help(const struct cli_cmd *cmd, FILE *f);
 
 /* Parses options like getopt_long but with "-h/--help" added to every command (printing the
- * command's help and returning CLI_HELP_SHOWN) and unknown options turned into a usage error
- * (-1 with e set). Returns the option character, or 0 at the end of the options. */
+ * command's help and returning CLI_HELP_SHOWN), the global --json and --threads taken after
+ * the command's name too, and unknown options turned into a usage error (-1 with e set).
+ * Returns the option character, or 0 at the end of the options. */
+/* --threads VALUE: "1" (one thread) or "auto"/"0" (the default); a usage error otherwise. */
+int cli_parse_threads(const char *arg, struct err *e);
+
 int cli_getopt(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts, struct err *e);
 

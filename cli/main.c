@@ -204,7 +204,9 @@ static void print_main_help(FILE *f)
 		   "               else ~/.local/share/amana)\n"
 		   "  --json       print results as JSON on stdout\n"
 		   "  -q           quieter: no notes, no summaries (results and errors remain)\n"
-		   "  -v           more detail (the envelope after seal, every check after open)\n\n"
+		   "  -v           more detail (the envelope after seal, every check after open)\n"
+		   "  --threads 1  do the streaming work on one thread (default auto: hashing and\n"
+		   "               encryption overlap on a second core when there is one)\n\n"
 		   "'amana help COMMAND' or 'amana COMMAND -h' shows one command.\n"
 		   "Exit status: 0 ok, 1 verification failed, 2 usage, 3 malformed input, 4 I/O,\n"
 		   "5 key or passphrase, 70 internal error (see docs/exit-codes.md).\n");
@@ -293,6 +295,7 @@ int main(int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'R'},
+		{"threads", required_argument, NULL, 'T'},
 		{NULL, 0, NULL, 0},
 	};
 	opterr = 0;
@@ -304,6 +307,12 @@ int main(int argc, char **argv)
 		case 'J': ctx.json = true; break;
 		case 'q': ctx.verbosity = -1; break;
 		case 'v': ctx.verbosity = 1; break;
+		case 'T':
+			if (cli_parse_threads(optarg, &e) != 0) {
+				out_error(&e);
+				return ERR_USAGE;
+			}
+			break;
 		case 'h': print_main_help(stdout); return out_finish(&e) == 0 ? 0 : (out_error(&e), e.code);
 		case 'R':
 			printf("amana %s (libsodium %s, %s, sqlite %s)\n", AMANA_VERSION,

@@ -204,7 +204,7 @@ int cli_getopt(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts
 	       const struct option *longopts, struct err *e)
 {
 	char shorts[128];
-	struct option longs[34];
+	struct option longs[35];
 	size_t nl = 0;
 	snprintf(shorts, sizeof shorts, ":h%s", shortopts);
 	if (longopts)
@@ -213,11 +213,16 @@ int cli_getopt(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts
 	longs[nl++] = (struct option){"help", no_argument, NULL, 'h'};
 	/* --json is a global option, and every command takes it after its name too. */
 	longs[nl++] = (struct option){"json", no_argument, NULL, 0x100};
+	longs[nl++] = (struct option){"threads", required_argument, NULL, 0x101};
 	longs[nl] = (struct option){NULL, 0, NULL, 0};
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) == 0x100)
-		ctx->json = true;
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) == 0x100 || c == 0x101) {
+		if (c == 0x100)
+			ctx->json = true;
+		else if (cli_parse_threads(optarg, e) != 0)
+			return -1;
+	}
 	switch (c) {
 	case -1:
 		return 0;
@@ -233,6 +238,17 @@ int cli_getopt(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts
 	default:
 		return c;
 	}
+}
+
+int cli_parse_threads(const char *arg, struct err *e)
+{
+	if (strcmp(arg, "1") == 0)
+		io_set_threads(1);
+	else if (strcmp(arg, "0") == 0 || strcmp(arg, "auto") == 0)
+		io_set_threads(0);
+	else
+		return cli_usage(e, "--threads takes 1 (one thread) or auto (a second core when there is one)");
+	return 0;
 }
 
 bool cli_show_usage;

@@ -87,7 +87,7 @@ static void *helper(void *arg)
 int age_par_new(struct age_par **out, struct err *e)
 {
 	*out = NULL;
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+	if (!io_parallel())
 		return 0;
 	struct age_par *p = calloc(1, sizeof *p);
 	if (!p)

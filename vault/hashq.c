@@ -55,8 +55,7 @@ int hashq_new(struct hashq **out, struct err *e)
 	if (!q)
 		return err_set(e, ERR_IO, "out of memory");
 	crypto_generichash_init(&q->h, NULL, 0, 64);
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (cpus > 1) {
+	if (io_parallel()) {
 		bool ok = true;
 		for (int i = 0; i < SLOTS && ok; i++)
 			ok = (q->slot[i] = malloc(SLOT_SIZE)) != NULL;

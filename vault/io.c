@@ -240,6 +240,18 @@ static void signals_restore(const sigset_t *old)
 	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
+static int threads_wanted; /* 0: as many as help, 1: one */
+
+void io_set_threads(int n)
+{
+	threads_wanted = n;
+}
+
+bool io_parallel(void)
+{
+	return threads_wanted != 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+}
+
 int io_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
 {
 	sigset_t old;

@@ -97,6 +97,11 @@ void io_rmtree(const char *path);
 void io_tmp_register(const char *path, bool dir);
 void io_tmp_unregister(const char *path);
 
+/* Whether the streaming work (seal, open, verify, encrypt, decrypt) may use a second thread:
+ * when there is more than one core, unless io_set_threads(1) said not to. */
+void io_set_threads(int n);
+bool io_parallel(void);
+
 /* pthread_create for a worker that never takes SIGINT, SIGTERM or SIGHUP: they go to the main
  * thread, whose masks (io_signals_hold, temporaries being registered) then hold them off. */
 int io_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);

@@ -159,7 +159,7 @@ static void sealq_start(struct sealq *q, struct spool *sp)
 {
 	memset(q, 0, sizeof *q);
 	q->sp = sp;
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+	if (!io_parallel())
 		return;
 	bool ok = (q->batch = malloc(SEALQ_BATCH * AGE_CHUNK_CT)) != NULL;
 	for (int i = 0; i < SEALQ_SLOTS && ok; i++)

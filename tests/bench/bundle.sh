@@ -81,13 +81,17 @@ n=0
 while [ "$n" -lt "$RUNS" ]; do
 	rm -f b.amana stock.age* g.gpg
 	measure amana-seal "$AMANA" -q seal in/outcome.json -s issuer.key --to "$R" -o b.amana
+	rm -f b1.amana
+	measure amana-seal-1 "$AMANA" --threads 1 -q seal in/outcome.json -s issuer.key --to "$R" -o b1.amana
 	measure stock-seal sh stock-seal.sh
 	measure gpg-seal gpg --batch --yes -r bench@amana.invalid -o g.gpg --sign --encrypt in/recording.bin
 	rm -rf out x x.tar g.out
 	measure amana-open "$AMANA" -q open b.amana -i state.key -o out
+	rm -rf out1
+	measure amana-open-1 "$AMANA" --threads 1 -q open b.amana -i state.key -o out1
 	measure stock-open sh stock-open.sh
 	measure gpg-open gpg --batch --yes -o g.out --decrypt g.gpg
-	rm -rf out x g.out
+	rm -rf out out1 x g.out b1.amana
 	n=$((n + 1))
 done
 "$CEILING" "$SIZE" >ceiling
@@ -99,10 +103,12 @@ row() { # row NAME LABEL REF: wall, CPU, RSS, and the ratio of wall to REF's wal
 echo
 printf "%-42s %9s %9s %12s %8s\n" "payload of $SIZE bytes" wall CPU "peak RSS" ratio
 row amana-seal "amana seal" stock-seal
+row amana-seal-1 "amana seal --threads 1" stock-seal
 row stock-seal "b2sum + tar + age + minisign" ""
 row gpg-seal "gpg --sign --encrypt" ""
 awk -v a="$(cut -d' ' -f1 amana-seal.best)" -v g="$(cut -d' ' -f1 gpg-seal.best)" 'BEGIN { printf "%-42s %37s\n", "amana seal / gpg", sprintf("%.2f", a / g) }'
 row amana-open "amana open" stock-open
+row amana-open-1 "amana open --threads 1" stock-open
 row stock-open "minisign -V + age -d + tar -x + b2sum -c" ""
 row gpg-open "gpg --decrypt" ""
 awk -v a="$(cut -d' ' -f1 amana-open.best)" -v g="$(cut -d' ' -f1 gpg-open.best)" 'BEGIN { printf "%-42s %37s\n", "amana open / gpg", sprintf("%.2f", a / g) }'

@@ -489,6 +489,60 @@ seal_bad() {
 	[ "$(cat open.rss)" -lt 32768 ]
 }
 
+@test "--threads 1 seals, opens, encrypts and decrypts on one thread, interchangeably with the default" {
+	# A shim that notes every pthread_create, to see which path ran.
+	cc -shared -fPIC -O1 -o threads.so -x c - -ldl <<-'EOF'
+	#define _GNU_SOURCE
+	#include <dlfcn.h>
+	#include <pthread.h>
+	#include <stdio.h>
+	#include <stdlib.h>
+	int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*f)(void *), void *arg)
+	{
+		const char *log = getenv("THREADS_LOG");
+		FILE *fp = log ? fopen(log, "a") : NULL;
+		if (fp) { fputs("thread\n", fp); fclose(fp); }
+		int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *) =
+			(int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))dlsym(RTLD_NEXT, "pthread_create");
+		return real(t, a, f, arg);
+	}
+	EOF
+	mkdir big
+	head -c $((3 << 20)) /dev/urandom >big/recording.bin
+	printf 'محضر الجلسة\n' >big/"محضر.txt"
+	cat >big/outcome.json <<-'EOF'
+	{"conference":{"series":"المؤتمر","number":24,"title":"تسجيل","venue":"","held_from":"","held_to":"","organizer":""},
+	 "participants":[],
+	 "records":[{"kind":"statement","lang":"ar","title":"التسجيل","body":"تسجيلُ الجلسةِ الختاميّة"}],
+	 "attachments":[{"path":"recording.bin","caption":"تسجيل","record":1},{"path":"محضر.txt","caption":"محضر","record":1}]}
+	EOF
+	threads() { # threads LOG CMD...: CMD with the shim; prints how many threads it started
+		rm -f "$1"
+		local log=$1
+		shift
+		LD_PRELOAD="$T/threads.so" THREADS_LOG="$log" "$@" >/dev/null
+		if [ -f "$log" ]; then wc -l <"$log"; else echo 0; fi
+	}
+	[ "$(threads t1 "$AMANA" --threads 1 -q seal big/outcome.json -s sec.key --to "تونس" -o one.amana)" = 0 ]
+	[ "$(threads t2 "$AMANA" --vault "$T/v-tn" -q open one.amana -i tn.key -o out-a --threads 1)" = 0 ]
+	[ "$(threads t3 "$AMANA" -q encrypt -R tn.pub -o r.age --threads 1 big/recording.bin)" = 0 ]
+	[ "$(threads t4 "$AMANA" -q decrypt -i tn.key -o r.out --threads 1 r.age)" = 0 ]
+	cmp big/recording.bin r.out
+	# The default on this machine: threads when there is more than one core.
+	local n
+	n=$(threads t5 "$AMANA" -q seal big/outcome.json -s sec.key --to "تونس" -o two.amana)
+	if [ "$(nproc)" -gt 1 ]; then [ "$n" -gt 0 ]; else [ "$n" = 0 ]; fi
+	# Each opens what the other made.
+	member tn -q open two.amana -i tn.key -o out-b --threads 1
+	member tn -q open one.amana -i tn.key -o out-c
+	for d in out-a out-b out-c; do
+		cmp big/recording.bin "$d/files/recording.bin"
+		cmp big/"محضر.txt" "$d/files/محضر.txt"
+	done
+	run -2 amana --threads 2 verify one.amana
+	assert_stderr_has "--threads takes 1"
+}
+
 # docs/exit-codes.md gives "a bundle whose payload was changed" as an example of exit 1, and
 # the envelope's signature holds while payload.age no longer has the digest it signed: that is
 # tampering wherever in payload.age the change is, not "not for you" (5) or "malformed" (3).
