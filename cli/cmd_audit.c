@@ -20,6 +20,7 @@
 #include "vault/io.h"
 #include "vault/log.h"
 #include "vault/store.h"
+#include "vault/text.h"
 #include "vault/verify.h"
 
 struct entry {
@@ -120,9 +121,14 @@ static int cross_check(struct entry *es, size_t n, struct finding **f, size_t *n
 		/* A gap: the next bundle of the same issuer skips numbers. */
 		if (i + 1 < n && es[i + 1].r.envelope_parsed && strcmp(a->r.env.issuer, es[i + 1].r.env.issuer) == 0 &&
 		    es[i + 1].r.env.sequence > a->r.env.sequence + 1) {
-			snprintf(buf, sizeof buf, "issuer %s: no bundle given with sequence %llu to %llu (not a failure: they may exist elsewhere)",
-				 a->r.env.issuer, (unsigned long long)a->r.env.sequence + 1,
-				 (unsigned long long)es[i + 1].r.env.sequence - 1);
+			unsigned long long from = (unsigned long long)a->r.env.sequence + 1,
+					   to = (unsigned long long)es[i + 1].r.env.sequence - 1;
+			if (from == to)
+				snprintf(buf, sizeof buf, "issuer %s: no bundle given with sequence %llu (not a failure: it may exist elsewhere)",
+					 a->r.env.issuer, from);
+			else
+				snprintf(buf, sizeof buf, "issuer %s: no bundle given with sequence %llu to %llu (not a failure: they may exist elsewhere)",
+					 a->r.env.issuer, from, to);
 			if (add_finding(f, nf, false, buf) != 0)
 				return -1;
 		}
@@ -137,8 +143,13 @@ static const char *v3(int v)
 
 /* ---- the HTML report --------------------------------------------------------------------- */
 
+/* Writes s as HTML text. Bidi controls and invisible characters are first shown as escapes
+ * (text_display), as on the terminal: a name cannot reorder or hide what the report shows. */
 static void esc(FILE *f, const char *s)
 {
+	char *shown = s ? text_display(s, strlen(s)) : NULL;
+	if (shown)
+		s = shown;
 	for (; s && *s; s++) {
 		switch (*s) {
 		case '&': fputs("&amp;", f); break;
@@ -149,6 +160,7 @@ static void esc(FILE *f, const char *s)
 		default: fputc(*s, f);
 		}
 	}
+	free(shown);
 }
 
 static void td(FILE *f, const char *s, bool bidi)
@@ -341,7 +353,7 @@ int cmd_audit(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		}
 		o.fd = dup(o.fd);
 		fclose(f);
-		if (o.fd < 0 || io_atomic_commit(&o, false, e) != 0)
+		if (o.fd < 0 || io_atomic_commit(&o, true, e) != 0)
 			goto done;
 	}
 	if (ctx->json) {

@@ -227,6 +227,8 @@ static int key_show(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		else
 			json_null(sign ? "key_id" : "recipient");
 		json_str("name", info.name);
+		if (info.keys > 1)
+			json_int("keys", (long long)info.keys);
 		json_end_object();
 		json_done();
 	} else {
@@ -240,6 +242,8 @@ static int key_show(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 			out_line("%s (sealed inside the encrypted key)", sign ? "key id:   " : "recipient:");
 		if (info.name[0])
 			out_line("name:      %s", out_safe(1, info.name));
+		if (info.keys > 1)
+			out_line("keys:      %zu in the file; the first is shown", info.keys);
 	}
 	free(info.name);
 	return 0;

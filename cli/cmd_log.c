@@ -195,6 +195,9 @@ static int log_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	struct own_check oc = {ctx, iss, n};
 	if (ctx->json)
 		json_begin_array("bundles");
+	/* Every bundle given is checked, the failures too; the first failure is the exit status. */
+	struct err first;
+	err_clear(&first);
 	for (int a = optind; a < argc && rc == 0; a++) {
 		/* Our own bundles, checked with our own keys, pinned or not. */
 		struct verify_input in = {
@@ -204,22 +207,38 @@ static int log_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 			.ctx = &oc,
 		};
 		struct verify_report r;
-		rc = verify_bundle(&in, &r, e);
-		if (rc == 0) {
-			if (ctx->json) {
-				json_begin_object();
-				json_str("bundle", argv[a]);
+		struct err be;
+		err_clear(&be);
+		bool ok = verify_bundle(&in, &r, &be) == 0;
+		if (!ok) {
+			err_prefix(&be, "'%s'", argv[a]);
+			if (be.code == ERR_VERIFY)
+				err_hint(&be, "this vault's log does not hold that bundle as it is: it was altered, or sealed from another copy of this vault (a fork of the history)");
+			if (first.code == ERR_OK)
+				err_copy(&first, &be);
+		}
+		if (ctx->json) {
+			json_begin_object();
+			json_str("bundle", argv[a]);
+			if (r.envelope_parsed)
 				json_str("bundle_id", r.env.bundle_id);
-				json_bool("ok", true);
-				json_end_object();
-			} else {
-				out_line("%s: bundle %s, sequence %llu: in the log, consistent", out_safe(0, argv[a]),
-					 r.env.bundle_id, (unsigned long long)r.env.sequence);
-			}
+			else
+				json_null("bundle_id");
+			json_bool("ok", ok);
+			if (!ok)
+				json_str("error", be.msg);
+			json_end_object();
+		} else if (ok) {
+			out_line("%s: bundle %s, sequence %llu: in the log, consistent", out_safe(0, argv[a]),
+				 r.env.bundle_id, (unsigned long long)r.env.sequence);
 		} else {
-			err_prefix(e, "'%s'", argv[a]);
+			out_line("%s: FAILED: %s", out_safe(0, argv[a]), out_safe(1, be.msg));
 		}
 		verify_report_free(&r);
+	}
+	if (rc == 0 && first.code != ERR_OK) {
+		err_copy(e, &first);
+		rc = -1;
 	}
 	if (ctx->json) {
 		json_end_array();

@@ -135,7 +135,7 @@ static int record_export(struct cli_ctx *ctx, int argc, char **argv, struct err 
 		goto done;
 	}
 	if (record_proof_encode(&x.proof, &text, &len, e) != 0 || io_atomic_open(&o, out, 0644, e) != 0 ||
-	    io_write_all(o.fd, text, len, e) != 0 || io_atomic_commit(&o, false, e) != 0)
+	    io_write_all(o.fd, text, len, e) != 0 || io_atomic_commit(&o, true, e) != 0)
 		goto done;
 	if (ctx->json) {
 		json_begin_object();
@@ -185,9 +185,12 @@ static int record_verify(struct cli_ctx *ctx, int argc, char **argv, struct err 
 	memset(&peek, 0, sizeof peek);
 	if (io_read_file(argv[optind], PROOF_MAX, &text, &len, e) != 0)
 		return -1;
-	if (record_proof_parse((const char *)text, len, &p, e) != 0 ||
-	    envelope_parse(p.envelope, p.envelope_len, &peek, e) != 0)
+	if (record_proof_parse((const char *)text, len, &p, e) != 0)
 		goto done;
+	if (envelope_parse(p.envelope, p.envelope_len, &peek, e) != 0) {
+		err_prefix(e, "record proof: the envelope");
+		goto done;
+	}
 	/* The issuer's key: the one given, else the one this vault pinned under that key id. */
 	uint8_t kid[8];
 	minisign_key_id_parse(peek.issuer, kid);
@@ -247,6 +250,9 @@ static int record_verify(struct cli_ctx *ctx, int argc, char **argv, struct err 
 	}
 	rc = 0;
 done:
+	/* A refused proof: what its holder can do about it. */
+	if (rc != 0 && !e->hint[0] && (e->code == ERR_FORMAT || e->code == ERR_VERIFY))
+		err_hint(e, "do not rely on this record: the proof was altered or damaged; ask whoever sent it for the proof again, or for the bundle itself");
 	envelope_free(&env);
 	envelope_free(&peek);
 	record_proof_free(&p);

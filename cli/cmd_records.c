@@ -21,6 +21,12 @@
 #include "vault/search.h"
 #include "vault/store.h"
 
+/* Records longer than this (characters of body) get their snippet from search_snippet: FTS5's
+ * snippet() takes time that grows with the square of the hits in one record. */
+#define SNIPPET_FTS_MAX "16384"
+/* Every word of a query must match; more than this many is refused (each costs a pass). */
+#define SEARCH_WORDS_MAX 16
+
 /* The bundle id a BUNDLE argument names: read from the file's envelope when it is a file,
  * else the argument itself (hex, possibly a prefix). *out is malloc'd. */
 static int bundle_filter(const char *arg, char **out, struct err *e)
@@ -77,18 +83,24 @@ int cmd_records(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		return -1;
 	if (optind < argc && bundle_filter(argv[optind], &filter, e) != 0)
 		return -1;
+	if (typed && search_query_words(typed) > SEARCH_WORDS_MAX) {
+		free(filter);
+		cli_usage(e, "--search takes at most %d words", SEARCH_WORDS_MAX);
+		return err_hint(e, "every word must match; a few distinctive ones find a record");
+	}
 	if (typed && !(match = search_query(typed))) {
 		free(filter);
 		return cli_usage(e, "--search needs at least one word");
 	}
 	const char *sql = match
 		? "SELECT r.bundle_id, b.conference, r.seq, r.title, "
-		  "snippet(records_fts, -1, '[', ']', '…', 12), r.kind, r.lang "
+		  "CASE WHEN length(r.body) <= " SNIPPET_FTS_MAX " THEN snippet(records_fts, -1, '[', ']', '…', 12) END, "
+		  "r.kind, r.lang, CASE WHEN length(r.body) > " SNIPPET_FTS_MAX " THEN r.body END "
 		  "FROM records_fts JOIN records r ON r.rowid = records_fts.rowid "
 		  "JOIN bundles b ON b.bundle_id = r.bundle_id AND b.direction = 'received' "
 		  "WHERE records_fts MATCH ?1 AND (?2 IS NULL OR r.bundle_id LIKE ?2 || '%') "
 		  "ORDER BY rank, r.bundle_id, r.seq"
-		: "SELECT r.bundle_id, b.conference, r.seq, r.title, NULL, r.kind, r.lang FROM records r "
+		: "SELECT r.bundle_id, b.conference, r.seq, r.title, NULL, r.kind, r.lang, NULL FROM records r "
 		  "JOIN bundles b ON b.bundle_id = r.bundle_id AND b.direction = 'received' "
 		  "WHERE ?2 IS NULL OR r.bundle_id LIKE ?2 || '%' ORDER BY b.created, r.bundle_id, r.seq";
 	if (!(st = store_prepare(s, sql, e)))
@@ -109,6 +121,15 @@ int cmd_records(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		long long seq = sqlite3_column_int64(st, 2);
 		const char *title = (const char *)sqlite3_column_text(st, 3);
 		const char *snip = (const char *)sqlite3_column_text(st, 4);
+		char *own = NULL;
+		if (!snip && match && sqlite3_column_type(st, 7) == SQLITE_TEXT) {
+			/* A long record: a snippet in one pass (search.h). */
+			const char *body = (const char *)sqlite3_column_text(st, 7);
+			own = search_snippet(body, (size_t)sqlite3_column_bytes(st, 7), typed);
+			if (!own)
+				own = search_snippet(title, strlen(title), typed);
+			snip = own;
+		}
 		if (ctx->json) {
 			json_begin_object();
 			json_str("bundle_id", bid);
@@ -125,6 +146,7 @@ int cmd_records(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 			if (snip)
 				out_line("      %s", out_safe(2, snip));
 		}
+		free(own);
 		n++;
 	}
 	if (step != SQLITE_DONE) {
@@ -134,9 +156,15 @@ int cmd_records(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	if (ctx->json) {
 		json_end_array();
 		json_done();
-	} else if (n == 0) {
-		out_note(ctx, match ? "no record matches" : filter ? "no record of that bundle in this vault" : "no records: open a bundle first ('amana open')");
 	}
+	if (n == 0 && filter && !match) {
+		/* Every bundle has a record: none means no such bundle was opened here. */
+		err_set(e, ERR_USAGE, "no bundle '%s' was opened in this vault", argv[optind]);
+		err_hint(e, "'amana records' lists the bundles opened here; a bundle must be opened ('amana open') before its records are listed");
+		goto done;
+	}
+	if (n == 0 && !ctx->json)
+		out_note(ctx, match ? "no record matches" : "no records: open a bundle first ('amana open')");
 	rc = 0;
 done:
 	sqlite3_finalize(st);

@@ -76,7 +76,7 @@ static int witness_cosign(struct cli_ctx *ctx, int argc, char **argv, struct err
 		goto done;
 	if (io_atomic_open(&o, out, 0644, e) != 0 || io_write_all(o.fd, n.text, n.text_len, e) != 0 ||
 	    io_write_all(o.fd, "\n", 1, e) != 0 || io_write_all(o.fd, line, line_len, e) != 0 ||
-	    io_atomic_commit(&o, false, e) != 0)
+	    io_atomic_commit(&o, true, e) != 0)
 		goto done;
 	char origin[LOG_NAME_MAX];
 	uint64_t size = ctx->log_seen->size;

@@ -405,6 +405,16 @@ static char *age_comment(const char *t, const char *tag)
 	return NULL;
 }
 
+/* How many lines are neither empty nor comments. */
+static size_t key_lines(const char *t)
+{
+	size_t n = 0;
+	for (const char *line = t; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (strcspn(line, "\r\n") > 0 && line[0] != '#')
+			n++;
+	return n;
+}
+
 /* The first line that is neither empty nor a comment; its length in *n. */
 static const char *first_key_line(const char *t, size_t *n)
 {
@@ -440,13 +450,26 @@ int keyfile_describe(const char *path, struct keyfile_info *info, struct err *e)
 		info->encrypted = true;
 	} else if (line && kn > 16 && strncmp(line, "AGE-SECRET-KEY-1", 16) == 0) {
 		info->type = KEYFILE_AGE_IDENTITY;
-		char *pk = age_comment(t, "public key");
-		if (pk && strlen(pk) < sizeof info->key_id)
-			strcpy(info->key_id, pk);
-		free(pk);
+		info->keys = key_lines(t);
+		/* The recipient from the secret itself, not from the "# public key:" comment that
+		 * age-keygen writes and anyone could edit. */
+		uint8_t *sk = sodium_malloc(32), pk[32];
+		if (!sk) {
+			err_set(e, ERR_IO, "out of memory");
+			goto done;
+		}
+		if (age_identity_decode(line, kn, sk, e) != 0) {
+			sodium_free(sk);
+			err_prefix(e, "%s", path);
+			goto done;
+		}
+		crypto_scalarmult_base(pk, sk);
+		sodium_free(sk);
+		age_recipient_encode(info->key_id, pk);
 		info->name = age_comment(t, "name");
 	} else if (line && kn > 4 && strncmp(line, "age1", 4) == 0 && kn < sizeof info->key_id) {
 		info->type = KEYFILE_AGE_RECIPIENT;
+		info->keys = key_lines(t);
 		memcpy(info->key_id, line, kn);
 		info->name = age_comment(t, "name");
 	} else if (minisign_pub_decode(t, len, &pub, &comment, &ignore) == 0) {

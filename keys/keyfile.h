@@ -37,6 +37,7 @@ struct keyfile_info {
 	char key_id[KEYFILE_AGE_RECIPIENT_MAX]; /* minisign key id, or the age1 recipient; ""
 						   when it cannot be known without unlocking */
 	char *name;				/* malloc'd, "" when the file names none */
+	size_t keys;				/* key lines in an age file (key_id is the first) */
 };
 
 /* Makes a minisign key pair: PREFIX.key (encrypted with a passphrase read via pass_fd unless

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vault/text.h"
 
@@ -237,6 +238,11 @@ struct tar_reader {
 	uint64_t size;	   /* of the current member */
 	uint64_t done;	   /* bytes of it read so far */
 	unsigned members;  /* how many headers were read */
+	/* A file is read strictly (see canonical_header): where the last member's data ends,
+	 * and the mtime every header shares. */
+	uint64_t member_end;
+	int64_t mtime;
+	uint64_t file_size;
 };
 
 static la_ssize_t read_cb(struct archive *a, void *data, const void **buf)
@@ -286,9 +292,17 @@ static int reader_setup(struct tar_reader **out, const char *what, struct err *e
 int tar_reader_open_fd(struct tar_reader **out, int fd, const char *what, struct err *e)
 {
 	struct tar_reader *r;
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return err_errno(e, ERR_IO, "cannot read %s", what);
+	if (!S_ISREG(st.st_mode)) {
+		err_set(e, ERR_IO, "%s is %s, not a file", what, S_ISDIR(st.st_mode) ? "a folder" : "a device or a pipe");
+		return err_hint(e, "give the path of the .amana file itself");
+	}
 	if (reader_setup(&r, what, e) != 0)
 		return -1;
 	r->fd = fd;
+	r->file_size = (uint64_t)st.st_size;
 	if (archive_read_open_fd(r->a, fd, READ_BLOCK) != ARCHIVE_OK) {
 		int rc = reader_fail(r, "cannot start reading", e);
 		tar_reader_free(r);
@@ -327,6 +341,141 @@ void tar_reader_free(struct tar_reader *r)
 	free(r->buf);
 	free(r->name);
 	free(r);
+}
+
+/* ---- strict reading of a file ------------------------------------------------------------
+ *
+ * A tar read from a file (the container) must be, byte for byte, what tar_writer writes for
+ * the members found: libarchive alone would let headers carry other modes, owners or times,
+ * padding carry any bytes, and the end blocks be missing, all outside what the signatures
+ * cover. So each header is written again for the member's name, size and mtime and compared
+ * with the bytes read, the padding and the end are read back and must be zeros, and every
+ * header must carry the same mtime (the caller compares it with the envelope's time). */
+
+/* Tar writers may pad an archive to a whole record with zero bytes (GNU tar to 10240); amana
+ * writes no padding. Zeros after the end blocks are accepted, up to this much; any other
+ * byte is refused. */
+#define TRAILING_ZEROS_MAX (1u << 20)
+
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+struct mem_sink {
+	unsigned char buf[8192];
+	size_t len;
+};
+
+static int mem_write(void *ctx, const void *buf, size_t len, struct err *e)
+{
+	struct mem_sink *m = ctx;
+	if (len > sizeof m->buf - m->len)
+		return err_set(e, ERR_FORMAT, "a tar header is too long");
+	memcpy(m->buf + m->len, buf, len);
+	m->len += len;
+	return 0;
+}
+
+static uint64_t round_block(uint64_t n)
+{
+	return (n + 511) & ~(uint64_t)511;
+}
+
+/* Reads [from, to) of the file: they must all be zero bytes. */
+static int zeros_at(struct tar_reader *r, uint64_t from, uint64_t to, bool *zero, struct err *e)
+{
+	unsigned char buf[4096];
+	*zero = true;
+	while (from < to) {
+		size_t want = to - from < sizeof buf ? (size_t)(to - from) : sizeof buf;
+		ssize_t n = pread(r->fd, buf, want, (off_t)from);
+		if (n < 0)
+			return err_errno(e, ERR_IO, "cannot read %s", r->what);
+		if (n == 0)
+			return err_set(e, ERR_FORMAT, "%s is truncated", r->what);
+		if (!all_zero(buf, (size_t)n)) {
+			*zero = false;
+			return 0;
+		}
+		from += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int not_canonical(struct tar_reader *r, const char *what, struct err *e)
+{
+	char *shown = r->name ? text_display(r->name, strlen(r->name)) : NULL;
+	if (shown)
+		err_set(e, ERR_FORMAT, "%s: %s of member '%s' is not as amana writes it", r->what, what, shown);
+	else
+		err_set(e, ERR_FORMAT, "%s: %s is not as amana writes it", r->what, what);
+	free(shown);
+	return err_hint(e, "the file was altered or rebuilt after it was sealed; ask its sender for a fresh copy");
+}
+
+static int canonical_header(struct tar_reader *r, struct archive_entry *en, struct err *e)
+{
+	uint64_t at = (uint64_t)archive_read_header_position(r->a);
+	uint64_t data = (uint64_t)archive_filter_bytes(r->a, 0);
+	int64_t mtime = (int64_t)archive_entry_mtime(en);
+	bool zero;
+	if (r->members == 1)
+		r->mtime = mtime;
+	else if (mtime != r->mtime)
+		return not_canonical(r, "the time in the header", e);
+	if (at != round_block(r->member_end))
+		return not_canonical(r, "the position of the header", e);
+	if (zeros_at(r, r->member_end, at, &zero, e) != 0)
+		return -1;
+	if (!zero)
+		return not_canonical(r, "the padding before the header", e);
+	/* Before the header is written again for this size (a writer that stops early still
+	 * pads the member out, a call per MiB): the size must fit what the file holds. */
+	if (data > r->file_size || r->size > r->file_size - data) {
+		char *shown = text_display(r->name, strlen(r->name));
+		err_set(e, ERR_FORMAT, "%s is truncated: member '%s' declares %llu bytes, the file holds %llu after its header",
+			r->what, shown ? shown : "?", (unsigned long long)r->size,
+			(unsigned long long)(data > r->file_size ? 0 : r->file_size - data));
+		free(shown);
+		return -1;
+	}
+	struct mem_sink *want = malloc(sizeof *want);
+	unsigned char *got = NULL;
+	struct tar_writer *w = NULL;
+	int rc = -1;
+	if (!want)
+		return err_set(e, ERR_IO, "out of memory");
+	want->len = 0;
+	if (tar_writer_open(&w, mem_write, want, mtime, e) != 0 ||
+	    tar_writer_entry(w, r->name, r->size, e) != 0)
+		goto done;
+	if (data < at || data - at != want->len) {
+		rc = not_canonical(r, "the header", e);
+		goto done;
+	}
+	if (!(got = malloc(want->len))) {
+		rc = err_set(e, ERR_IO, "out of memory");
+		goto done;
+	}
+	if (pread(r->fd, got, want->len, (off_t)at) != (ssize_t)want->len) {
+		rc = err_errno(e, ERR_IO, "cannot read %s", r->what);
+		goto done;
+	}
+	if (memcmp(got, want->buf, want->len) != 0) {
+		rc = not_canonical(r, "the header", e);
+		goto done;
+	}
+	r->member_end = data + r->size;
+	rc = 0;
+done:
+	tar_writer_abort(w);
+	free(got);
+	free(want);
+	return rc;
 }
 
 static int reader_next(struct tar_reader *r, const char **name, uint64_t *size, bool *end,
@@ -384,6 +533,8 @@ static int reader_next(struct tar_reader *r, const char **name, uint64_t *size, 
 		return -1;
 	r->size = (uint64_t)archive_entry_size(en);
 	r->done = 0;
+	if (r->fd >= 0 && canonical_header(r, en, e) != 0)
+		return -1;
 	*name = r->name;
 	*size = r->size;
 	return 0;
@@ -446,34 +597,28 @@ int tar_reader_slurp(struct tar_reader *r, uint64_t size, char **out, struct err
 	return 0;
 }
 
-/* Tar writers may pad an archive to a whole record with zero bytes (GNU tar to 10240); amana
- * writes no padding. Zeros after the end blocks are accepted, up to this much; any other
- * byte is refused. */
-#define TRAILING_ZEROS_MAX (1u << 20)
-
-static bool all_zero(const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 int tar_reader_no_trailing(struct tar_reader *r, struct err *e)
 {
 	uint64_t end = (uint64_t)archive_filter_bytes(r->a, 0), seen = 0;
 	unsigned char buf[4096];
 	if (r->fd >= 0) {
-		for (;;) {
-			ssize_t n = pread(r->fd, buf, sizeof buf, (off_t)(end + seen));
-			if (n < 0)
-				return err_errno(e, ERR_IO, "cannot read %s", r->what);
-			if (n == 0)
-				return 0;
-			seen += (uint64_t)n;
-			if (!all_zero(buf, (size_t)n) || seen > TRAILING_ZEROS_MAX)
-				return err_set(e, ERR_FORMAT, "%s has data after its end", r->what);
-		}
+		/* From a file: the last member's padding and the two end blocks, all zeros, then
+		 * nothing but the zeros other writers pad with. */
+		uint64_t blocks = round_block(r->member_end) + 1024;
+		bool zero;
+		if (r->file_size < blocks)
+			return err_set(e, ERR_FORMAT, "%s is truncated: its end-of-archive blocks are missing", r->what);
+		if (zeros_at(r, r->member_end, blocks, &zero, e) != 0)
+			return -1;
+		if (!zero)
+			return not_canonical(r, "the padding or the end blocks after the last member", e);
+		if (r->file_size - blocks > TRAILING_ZEROS_MAX)
+			return err_set(e, ERR_FORMAT, "%s has data after its end", r->what);
+		if (zeros_at(r, blocks, r->file_size, &zero, e) != 0)
+			return -1;
+		if (!zero)
+			return err_set(e, ERR_FORMAT, "%s has data after its end", r->what);
+		return 0;
 	}
 	/* A callback: what libarchive read ahead (the tail of the last block handed over) must be
 	 * zeros, and so must the rest. */
@@ -493,6 +638,11 @@ int tar_reader_no_trailing(struct tar_reader *r, struct err *e)
 		if (!all_zero(buf, got) || seen > TRAILING_ZEROS_MAX)
 			return err_set(e, ERR_FORMAT, "%s has data after its end", r->what);
 	}
+}
+
+int64_t tar_reader_mtime(const struct tar_reader *r)
+{
+	return r->mtime;
 }
 
 int tar_reader_expect_end(struct tar_reader *r, struct err *e)

@@ -90,6 +90,10 @@ int tar_reader_data(struct tar_reader *r, void *buf, size_t cap, size_t *got, st
  * NUL-terminated buffer. */
 int tar_reader_slurp(struct tar_reader *r, uint64_t size, char **out, struct err *e);
 
+/* The mtime every header of a tar read from a file shares (checked by the reader, which also
+ * insists that such a tar is byte for byte what tar_writer writes for its members). */
+int64_t tar_reader_mtime(const struct tar_reader *r);
+
 /* The archive must end here: no further member, and no byte after the end blocks. */
 int tar_reader_expect_end(struct tar_reader *r, struct err *e);
 

@@ -359,11 +359,28 @@ static char *tmp_name(const char *path)
 	return t;
 }
 
+/* An output may replace a regular file (or nothing): renaming over a device, a pipe, a link
+ * or a folder would put a file where something else was, so that is refused before any work. */
+static int check_replaceable(const char *path, struct err *e)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0 || S_ISREG(st.st_mode))
+		return 0;
+	err_set(e, ERR_IO, "'%s' is %s: amana writes its output only as a new or a regular file", path,
+		S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a folder" : "a device, a pipe or a socket");
+	return err_hint(e, S_ISLNK(st.st_mode) ? "give the path the link points to, or another name"
+			: S_ISDIR(st.st_mode) ? "give the name of a file, inside that folder if you like"
+			: "give the name of a regular file; where the command can write to standard output, redirect that instead");
+}
+
 int io_atomic_open_tagged(struct io_atomic *o, const char *path, mode_t mode, const char *tag,
 			  struct err *e)
 {
 	o->fd = -1;
 	o->tmp = NULL;
+	o->path = NULL;
+	if (check_replaceable(path, e) != 0)
+		return -1;
 	o->path = strdup(path);
 	char *dir = io_dirname(path);
 	size_t n = (dir ? strlen(dir) : 0) + strlen(io_basename(path)) + strlen(tag) + 16;
@@ -476,6 +493,9 @@ int io_atomic_open(struct io_atomic *o, const char *path, mode_t mode, struct er
 {
 	o->fd = -1;
 	o->tmp = NULL;
+	o->path = NULL;
+	if (check_replaceable(path, e) != 0)
+		return -1;
 	o->path = strdup(path);
 	char *t = tmp_name(path);
 	if (!o->path || !t) {
@@ -538,6 +558,8 @@ int io_atomic_commit(struct io_atomic *o, bool noclobber, struct err *e)
 			goto abort;
 		}
 		unlink(o->tmp);
+	} else if (check_replaceable(o->path, e) != 0) {
+		goto abort;
 	} else if (rename(o->tmp, o->path) != 0) {
 		err_errno(e, ERR_IO, "cannot create '%s'", o->path);
 		goto abort;

@@ -317,6 +317,9 @@ int record_proof_parse(const char *text, size_t len, struct record_proof *p, str
 	return 0;
 bad:
 	record_proof_free(p);
+	if (c.over == UINT64_MAX) /* more than 19 digits: not read to the end */
+		return err_set(e, ERR_FORMAT, "record proof: the '%s' part says a number of 20 digits or more, more than the %llu allowed",
+			       what, (unsigned long long)c.max);
 	if (c.over > c.max)
 		return err_set(e, ERR_FORMAT, "record proof: the '%s' part says %llu, more than the %llu allowed",
 			       what, (unsigned long long)c.over, (unsigned long long)c.max);

@@ -279,3 +279,150 @@ char *search_query(const char *typed)
 	}
 	return b.s;
 }
+
+/* ---- one-pass snippets ------------------------------------------------------------------- */
+
+static int count_word(void *c, const char *w, size_t wl, size_t start, size_t end)
+{
+	(void)w;
+	(void)wl;
+	(void)start;
+	(void)end;
+	(*(size_t *)c)++;
+	return 0;
+}
+
+size_t search_query_words(const char *typed)
+{
+	size_t n = 0;
+	each_word(typed, strlen(typed), &n, count_word);
+	return n;
+}
+
+#define SNIP_AROUND 6
+
+struct qwords {
+	char **w;
+	size_t *len;
+	size_t n, cap;
+};
+
+static int add_qword(void *c, const char *w, size_t wl, size_t start, size_t end)
+{
+	struct qwords *q = c;
+	(void)start;
+	(void)end;
+	size_t al = article_len(w, wl);
+	if (q->n == q->cap) {
+		size_t ncap = q->cap ? q->cap * 2 : 8;
+		char **nw = realloc(q->w, ncap * sizeof *nw);
+		if (!nw)
+			return 1;
+		q->w = nw;
+		size_t *nl = realloc(q->len, ncap * sizeof *nl);
+		if (!nl)
+			return 1;
+		q->len = nl;
+		q->cap = ncap;
+	}
+	if (!(q->w[q->n] = malloc(wl - al + 1)))
+		return 1;
+	memcpy(q->w[q->n], w + al, wl - al);
+	q->len[q->n++] = wl - al;
+	return 0;
+}
+
+struct snip {
+	const struct qwords *q;
+	bool prefix;		   /* the last query word is a prefix */
+	size_t starts[SNIP_AROUND]; /* the starts of the last words seen, a ring */
+	size_t seen;		   /* words seen */
+	size_t hit_start, hit_end; /* the matching word, once found */
+	size_t after;		   /* words seen after it */
+	size_t end;		   /* where the snippet ends */
+	bool found;
+};
+
+static bool word_is(const struct snip *s, size_t i, const char *w, size_t wl)
+{
+	size_t ql = s->q->len[i];
+	if (s->prefix && i + 1 == s->q->n)
+		return wl >= ql && memcmp(w, s->q->w[i], ql) == 0;
+	return wl == ql && memcmp(w, s->q->w[i], ql) == 0;
+}
+
+static bool matches(const struct snip *s, const char *w, size_t wl)
+{
+	size_t cut[3] = {0, article_len(w, wl), 0};
+	cut[2] = cut[1] ? 0 : proclitic_len(w, wl);
+	for (size_t i = 0; i < s->q->n; i++)
+		for (size_t k = 0; k < 3; k++)
+			if ((k == 0 || cut[k]) && word_is(s, i, w + cut[k], wl - cut[k]))
+				return true;
+	return false;
+}
+
+static int snip_word(void *c, const char *w, size_t wl, size_t start, size_t end)
+{
+	struct snip *s = c;
+	if (s->found) {
+		s->end = end;
+		return ++s->after >= SNIP_AROUND ? 1 : 0;
+	}
+	s->starts[s->seen++ % SNIP_AROUND] = start;
+	if (matches(s, w, wl)) {
+		s->found = true;
+		s->hit_start = start;
+		s->hit_end = s->end = end;
+	}
+	return 0;
+}
+
+char *search_snippet(const char *text, size_t n, const char *typed)
+{
+	struct qwords q = {NULL, NULL, 0, 0};
+	struct snip s;
+	char *out = NULL;
+	memset(&s, 0, sizeof s);
+	if (each_word(typed, strlen(typed), &q, add_qword) != 0 || q.n == 0)
+		goto done;
+	size_t tl = strlen(typed);
+	while (tl > 0 && (typed[tl - 1] == ' ' || typed[tl - 1] == '\t'))
+		tl--;
+	s.q = &q;
+	s.prefix = tl > 0 && typed[tl - 1] == '*';
+	each_word(text, n, &s, snip_word);
+	if (!s.found)
+		goto done;
+	/* The oldest start in the ring: up to SNIP_AROUND - 1 words before the hit. */
+	size_t from = s.seen > SNIP_AROUND ? s.starts[s.seen % SNIP_AROUND] : s.starts[0];
+	const char *ell = "\xe2\x80\xa6"; /* … */
+	bool cut_before = from > 0, cut_after = s.end < n;
+	size_t len = (s.end - from) + 2 + (cut_before ? 3 : 0) + (cut_after ? 3 : 0);
+	if (!(out = malloc(len + 1)))
+		goto done;
+	size_t o = 0;
+	if (cut_before) {
+		memcpy(out, ell, 3);
+		o = 3;
+	}
+	memcpy(out + o, text + from, s.hit_start - from);
+	o += s.hit_start - from;
+	out[o++] = '[';
+	memcpy(out + o, text + s.hit_start, s.hit_end - s.hit_start);
+	o += s.hit_end - s.hit_start;
+	out[o++] = ']';
+	memcpy(out + o, text + s.hit_end, s.end - s.hit_end);
+	o += s.end - s.hit_end;
+	if (cut_after) {
+		memcpy(out + o, ell, 3);
+		o += 3;
+	}
+	out[o] = '\0';
+done:
+	for (size_t i = 0; i < q.n; i++)
+		free(q.w[i]);
+	free(q.w);
+	free(q.len);
+	return out;
+}

@@ -38,4 +38,15 @@ char *search_fold(const char *s, size_t n);
  * no word in it. malloc'd. */
 char *search_query(const char *typed);
 
+/* How many words search_query finds in what was typed. */
+size_t search_query_words(const char *typed);
+
+/* A snippet of text[0..n) around the first word that the query typed matches (as the index
+ * would match it: folded, with or without its article, a prefix for a trailing '*'): up to
+ * six words before and after, cut from the original text, the word in [brackets] and '…'
+ * where text was left out. NULL when no word matches. In one pass over the text, for
+ * records too long for FTS5's snippet(), whose time grows with the square of the hits.
+ * malloc'd. */
+char *search_snippet(const char *text, size_t n, const char *typed);
+
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "vault/bundle.h"
+#include "vault/clock.h"
 #include "vault/extract.h"
 #include "vault/hashq.h"
 #include "vault/io.h"
@@ -473,6 +474,15 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 			err_copy(e, &r->first_failure);
 		goto done;
 	}
+	/* The container's headers carry the envelope's time (format.md, The container); only
+	 * checked once the envelope is not known to be altered, which is reported as such. */
+	int64_t created;
+	if (r->envelope_sig_ok != 0 &&
+	    (!clock_parse_rfc3339(r->env.created, &created) || created != tar_reader_mtime(outer))) {
+		err_set(e, ERR_FORMAT, "the bundle: the time in its tar headers is not the envelope's created time");
+		err_hint(e, "the file was altered or rebuilt after it was sealed; ask its sender for a fresh copy");
+		goto done;
+	}
 
 	/* 4. The payload: decrypted when we can and may, else only hashed. */
 	if (tar_reader_expect(outer, BUNDLE_PAYLOAD, UINT64_MAX >> 1, &size, e) != 0)
@@ -595,5 +605,11 @@ done:
 	free(proof);
 	if (fd >= 0)
 		close(fd);
+	/* Whatever failed without saying what to do: the two answers a holder of a bad bundle
+	 * needs. */
+	if (rc != 0 && e && !e->hint[0] && e->code == ERR_FORMAT)
+		err_hint(e, "the bundle is damaged, cut short or not an amana bundle; ask its sender for a fresh copy and compare its b2sum with theirs");
+	else if (rc != 0 && e && !e->hint[0] && e->code == ERR_VERIFY)
+		err_hint(e, "do not act on this bundle until its issuer explains this; ask for a fresh copy by another channel");
 	return rc;
 }

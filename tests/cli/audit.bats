@@ -163,7 +163,7 @@ render() {
 	seal b3.amana
 	seal b4.amana
 	run -0 amana audit b1.amana b3.amana
-	assert_stderr_has "note:    issuer $ID: no bundle given with sequence 2 to 2 (not a failure: they may exist elsewhere)"
+	assert_stderr_has "note:    issuer $ID: no bundle given with sequence 2 (not a failure: it may exist elsewhere)"
 	assert_stderr_has "verdict: PASS"
 	refute_output_has "finding:"
 	run -0 amana audit b4.amana b1.amana
@@ -209,7 +209,7 @@ render() {
 	seal f2.amana "$T/fork"
 	rm -rf x && mkdir x
 	(cd x && tar xf ../b1.amana && flip_byte payload.age 1000 &&
-		tar --format=pax -cf ../bad.amana envelope envelope.minisig payload.age log/checkpoint log/proof)
+		amanatar ../bad.amana envelope envelope.minisig payload.age log/checkpoint log/proof)
 	run -1 --separate-stderr amana --json audit bad.amana b2.amana f2.amana
 	[ "$stderr" = "amana: the audit found problems (see above)" ]
 	[ "$(jvalid)" = 1 ]
@@ -304,4 +304,16 @@ EOF
 	! grep -v '^dir=auto rtl \|^dir=rtl rtl ' dircheck
 	grep -qxF "dir=auto rtl $TITLE" dircheck
 	grep -qxF "dir=auto rtl الأمانة العامة لمجلس وزراء الداخلية العرب" dircheck
+}
+
+# A title that reverses what follows it (U+202E) must not do so in the report: bidi controls
+# and invisible characters are shown as escapes there, as on the terminal.
+@test "--html shows bidi controls in titles as escapes, never raw" {
+	sqlite3 :memory: "select writefile('outcome.json', json_set(CAST(readfile('outcome.json') AS TEXT),
+		'\$.conference.title', 'عنوان ' || char(0x202E) || 'exe.txt' || char(0x202C)))" >/dev/null
+	seal b1.amana
+	run -0 amana audit b1.amana --html report.html
+	! grep -q "$(printf '\u202e')" report.html
+	! grep -q "$(printf '\u202c')" report.html
+	grep -qF 'عنوان \u{202E}exe.txt\u{202C}' report.html
 }

@@ -564,3 +564,91 @@ offset $at: exit $status: $output"
 	done
 	[ -z "$bad" ] || { echo "not reported as altered:$bad" >&2; false; }
 }
+
+# retar IN OUT FIELD MEMBER: a copy of bundle IN in which the ustar header of member number
+# MEMBER (0 = envelope) has FIELD changed (mode, uid, uname, mtime), its checksum made right
+# again, as a courier with a hex editor would; or (FIELD pad) a padding byte after that
+# member's data made non-zero; or (FIELD mtime-all) every header's time changed alike.
+retar() {
+	python3 - "$@" <<-'EOF'
+	import sys
+	src, dst, field, which = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+	b = bytearray(open(src, "rb").read())
+	def fix(off):
+	    b[off + 148:off + 156] = b" " * 8
+	    b[off + 148:off + 156] = b"%06o\0 " % sum(b[off:off + 512])
+	if field == "mtime-all":  # every header's time, alike
+	    off = 0
+	    while any(b[off:off + 512]):
+	        size = int(bytes(b[off + 124:off + 136]).rstrip(b"\0 ") or b"0", 8)
+	        b[off + 136:off + 148] = b"%011o " % 86400
+	        fix(off)
+	        off += 512 + (size + 511) // 512 * 512
+	    open(dst, "wb").write(b)
+	    sys.exit(0)
+	off, n = 0, 0
+	while True:
+	    size = int(bytes(b[off + 124:off + 136]).rstrip(b"\0 ") or b"0", 8)
+	    if n == which:
+	        break
+	    off += 512 + (size + 511) // 512 * 512
+	    n += 1
+	# In the field formats libarchive writes, so that only the value differs.
+	edits = {"mode": (100, b"000755 \0"), "uid": (108, b"001750 \0"),
+	         "uname": (265, b"root\0"), "mtime": (136, b"%011o " % 86400)}
+	if field == "pad":
+	    end = off + 512 + size
+	    assert end % 512, "no padding after this member"
+	    b[end] = 0x41
+	else:
+	    at, val = edits[field]
+	    b[off + at:off + at + len(val)] = val
+	    fix(off)
+	open(dst, "wb").write(b)
+	EOF
+}
+
+@test "the container is read byte for byte: a changed header field, padding byte or end block is exit 3" {
+	seal24 b.amana
+	local field which bad="" size
+	for field in mode uid uname mtime pad; do
+		for which in 0 1 3 4; do
+			retar b.amana t.amana "$field" "$which" || continue
+			! cmp -s b.amana t.amana
+			run member tn open t.amana -i tn.key -o out
+			nothing_at out
+			[ "$status" -eq 3 ] || bad="$bad
+$field of member $which: exit $status: $output"
+		done
+	done
+	[ -z "$bad" ] || { echo "not refused as malformed:$bad" >&2; false; }
+	# Every header's time changed alike: the envelope's time is what they must all carry.
+	retar b.amana t.amana mtime-all 0
+	run -3 member tn open t.amana -i tn.key -o out
+	assert_stderr_has "created time"
+	nothing_at out
+	# The end blocks: one of them, none of them, a byte of them.
+	size=$(stat -c %s b.amana)
+	head -c $((size - 512)) b.amana >one.amana
+	run -3 member tn verify one.amana -i tn.key
+	assert_stderr_has "end-of-archive"
+	head -c $((size - 1024)) b.amana >none.amana
+	run -3 member tn open none.amana -i tn.key -o out
+	nothing_at out
+	cp b.amana end.amana
+	flip_byte end.amana $((size - 700))
+	run -3 member tn open end.amana -i tn.key -o out
+	nothing_at out
+	# Zero padding after the end, as GNU tar writes to a 10 KiB record, is still read.
+	{ cat b.amana; head -c 9216 /dev/zero; } >padded.amana
+	run -0 member tn verify padded.amana -i tn.key
+}
+
+@test "a folder or a pipe given as a bundle is exit 4 and says what it is" {
+	run -4 member tn inspect "$T"
+	assert_stderr_has "is a folder"
+	assert_stderr_has "hint:"
+	seal24 b.amana
+	run -4 bash -c "cat b.amana | '$AMANA' --vault '$T/v-tn' verify /dev/stdin -i tn.key"
+	assert_stderr_has "not a file"
+}

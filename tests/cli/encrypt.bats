@@ -231,3 +231,28 @@ local_setup() {
 	run -0 amana encrypt -h
 	assert_stderr_has "usage: amana encrypt (-r RECIPIENT | -R FILE)..."
 }
+
+# Output goes to a temporary renamed into place: renamed over a pipe, a device, a link or a
+# folder, it would put a regular file where something else was (as root, over /dev/null).
+@test "-o onto a pipe, a symbolic link or a folder is exit 4 and leaves each as it was" {
+	amana encrypt -r "$R1" -o msg.age msg
+	mkfifo fifo
+	ln -s msg.out link
+	mkdir dir
+	run -4 amana encrypt -r "$R1" -o fifo msg
+	assert_stderr_has "a device, a pipe or a socket"
+	assert_stderr_has "hint:"
+	[ -p fifo ]
+	run -4 amana decrypt -i k1 -o link msg.age
+	assert_stderr_has "symbolic link"
+	[ -L link ]
+	refute_exists msg.out
+	run -4 amana decrypt -i k1 -o dir msg.age
+	assert_stderr_has "a folder"
+	[ -d dir ]
+	[ -z "$(ls -A dir)" ]
+	minisign -G -W -p m.pub -s m.key >/dev/null
+	run -4 amana sign -s m.key -m msg -x fifo
+	[ -p fifo ]
+	[ -z "$(ls -A . | grep '^\.' || true)" ]
+}

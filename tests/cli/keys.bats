@@ -126,3 +126,27 @@ load ../lib/common
 	run -0 amana key show b.pub
 	assert_stderr_has 'evil\u{202E}gnp.exe'
 }
+
+# age-keygen's "# public key:" comment is text anyone can edit: the recipient shown is the one
+# the secret key gives. A file of several keys says so.
+@test "key show of an age identity derives its recipient and counts its keys" {
+	age-keygen -o one 2>/dev/null
+	r1=$(age-keygen -y one)
+	sed -i 's/^# public key: .*/# public key: age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq/' one
+	run -0 amana key show one
+	assert_stderr_has "recipient: $r1"
+	age-keygen 2>/dev/null >two
+	grep -v '^#' one >>two
+	chmod 600 two
+	run -0 amana key show two
+	assert_stderr_has "keys:      2 in the file"
+	run -0 amana --json key show two
+	assert_stderr_has '"keys":2'
+	printf 'AGE-SECRET-KEY-1QQQQ\n' >bad
+	chmod 600 bad
+	run -5 amana key show bad
+	assert_stderr_has "not a valid age identity"
+	{ age-keygen -y one; age-keygen 2>/dev/null | age-keygen -y; } >pubs
+	run -0 amana key show pubs
+	assert_stderr_has "keys:      2 in the file"
+}

@@ -69,11 +69,11 @@ pad_comments() {
 }
 
 # rebuild BUNDLE OUT SCRIPT: unpacks BUNDLE's members, runs SCRIPT among them, and packs them
-# again as OUT, a pax tar in the bundle's member order (as tests/cli/log.bats does).
+# again as OUT the way amana packs a container (as tests/cli/log.bats does).
 rebuild() {
 	rm -rf "$T/rb" && mkdir "$T/rb"
 	(cd "$T/rb" && tar xf "$T/$1" && eval "$3" &&
-		tar --format=pax -cf "$T/$2" envelope envelope.minisig payload.age log/checkpoint log/proof)
+		amanatar "$T/$2" envelope envelope.minisig payload.age log/checkpoint log/proof)
 }
 
 # grow FILE SIZE: pads FILE with 'x' bytes up to SIZE bytes.

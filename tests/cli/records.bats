@@ -142,12 +142,15 @@ gen_outcome() {
 	[[ "$output" != *"${SMALL:0:12}"* ]]
 	run -0 amana records "$SMALL" --search "مؤتمر"
 	[ "$(grep -c "^${SMALL:0:12}" <<<"$output")" -eq 3 ]
-	# A prefix of no bundle here: nothing, with a note.
+	# A prefix of no bundle here: a name that does not exist (exit 2).
 	for p in 0 1 2 3 4 5 6 7 8 9 a b c d e f; do
 		[ "$p" != "${C24:0:1}" ] && [ "$p" != "${SMALL:0:1}" ] && break
 	done
-	run -0 amana records "$p"
-	[ "$output" = "amana: no record of that bundle in this vault" ]
+	run -2 amana records "$p"
+	assert_stderr_has "no bundle '$p' was opened in this vault"
+	assert_stderr_has "hint: "
+	run -0 amana records "$p" --search "مؤتمر"
+	[ "$output" = "amana: no record matches" ]
 	# Neither a file nor a bundle id.
 	run -2 amana records "not-a-bundle"
 	assert_stderr_has "'not-a-bundle' is neither a bundle file nor a bundle id"
@@ -633,4 +636,40 @@ set_byte() {
 		echo "the search shows $shown of the 1100 records that match, and does not say so" >&2
 		return 1
 	fi
+}
+
+# FTS5's snippet() takes time growing with the square of the hits in one record; a record
+# longer than 16 KiB gets its snippet in one pass instead, the same in form.
+@test "a search in a record of about 1 MiB shows the first hit in brackets; more than 16 words is exit 2" {
+	mkdir long
+	sql "select writefile('long/outcome.json', json_object('conference', json_object('series', 'اختبار', 'number', 1,
+		'title', 'محضر طويل', 'venue', '', 'held_from', '', 'held_to', '', 'organizer', ''), 'participants', json_array(),
+		'records', json_array(json_object('kind', 'summary', 'lang', 'ar', 'title', 'الملخص',
+		'body', 'افتتح الاجتماعُ أعمالَه. ' || (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 17000)
+		SELECT group_concat('تعزيز التعاون الأمني في المنطقة', ' ') FROM n)))))" >/dev/null
+	[ "$(stat -c %s long/outcome.json)" -gt 900000 ]
+	sec -q seal long/outcome.json -s secretariat.key --to "تونس" -o long.amana
+	amana -q open long.amana -i tunisia.key -o opened-long
+	L=$(bundle_id long.amana)
+	run -0 amana records "$L" --search "في الأمني"
+	assert_stderr_has "تعزيز التعاون [الأمني] في المنطقة"
+	run -0 amana records "$L" --search "اجتماع"
+	assert_stderr_has "افتتح [الاجتماعُ] أعمالَه"
+	run -0 amana --json records "$L" --search "المنطقة"
+	assert_stderr_has '"snippet":"'
+	run -0 amana records "$L" --search "غائب"
+	assert_stderr_has "no record matches"
+	run -2 amana records --search "$(printf 'في %.0s' {1..17})"
+	assert_stderr_has "at most 16 words"
+}
+
+@test "record export never replaces an existing file (exit 4); a refused proof says what to do" {
+	cp tunisia.key victim.key
+	run -4 amana record export c24.amana 1 -i tunisia.key -o victim.key
+	assert_stderr_has "already exists"
+	cmp tunisia.key victim.key
+	run -0 amana record export c24.amana 1 -i tunisia.key -o r1.proof
+	sed -i '0,/^title: /s/^title: .*/title: x/' r1.proof
+	run -1 amana record verify r1.proof
+	assert_stderr_has "hint: "
 }

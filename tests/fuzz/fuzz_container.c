@@ -7,12 +7,16 @@
  *    either the end or log/checkpoint, log/proof and the end, with verify.c's size bounds;
  *  - as a payload: manifest.sqlite, manifest.sqlite.minisig, then files/... in strictly
  *    increasing order until the end, each read to its end;
- * and, as verify does, nothing but zeros after the end (tar_reader_no_trailing).
+ * and, as verify does, nothing but zeros after the end (tar_reader_no_trailing); then as a
+ * bundle again from a file (a memfd), where the reader is strict: every header, the padding
+ * and the end must be what amana writes, and what it accepts the callback reader accepts.
  * Every refusal must be ERR_FORMAT (the container's failures all are); every member read must
  * give exactly its declared size; a slurped member is NUL-terminated at its size; a member
  * accepted by name is that name; nothing may be read beyond a member's end.
  */
 #include <stdbool.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,7 +148,7 @@ done:
 	return rc;
 }
 
-static void run(const uint8_t *data, size_t size, bool payload)
+static int run(const uint8_t *data, size_t size, bool payload)
 {
 	struct input in = {data, size, 0, 1 + size % 8191};
 	struct tar_reader *t = NULL;
@@ -158,11 +162,35 @@ static void run(const uint8_t *data, size_t size, bool payload)
 	if (in.off > size)
 		abort();
 	tar_reader_free(t);
+	return rc;
+}
+
+/* The bundle read from a file, as verify reads one: the strict reader, which also compares
+ * every header, the padding and the end with what amana writes. What it accepts, the
+ * callback reader accepts too. */
+static int run_file(const uint8_t *data, size_t size)
+{
+	int fd = memfd_create("bundle", MFD_CLOEXEC);
+	if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size))
+		abort();
+	struct tar_reader *t = NULL;
+	struct err e;
+	err_clear(&e);
+	int rc = tar_reader_open_fd(&t, fd, "the bundle", &e);
+	if (rc == 0)
+		rc = walk_bundle(t, &e);
+	if (rc != 0 && e.code != ERR_FORMAT)
+		abort();
+	tar_reader_free(t);
+	close(fd);
+	return rc;
 }
 
 FUZZ_TARGET(container)
 {
-	run(data, size, false);
+	int lenient = run(data, size, false);
+	if (run_file(data, size) == 0 && lenient != 0)
+		abort();
 	run(data, size, true);
 	return 0;
 }

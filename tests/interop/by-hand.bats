@@ -112,7 +112,7 @@ reseal() {
 			-c "amana envelope signature" -t "amana-bundle/1 $id $seq" >/dev/null
 		set -- envelope envelope.minisig payload.age
 		if [ -e log/checkpoint ]; then set -- "$@" log/checkpoint log/proof; fi
-		tar --format=ustar --owner=0 --group=0 --numeric-owner --mtime=@0 -cf ../bundle.amana "$@"
+		amanatar ../bundle.amana "$@"
 	)
 	case_dir "$name" "$w/bundle.amana"
 }
@@ -172,7 +172,7 @@ reseal() {
 		id=$(sed -n 's/^bundle-id: //p' envelope)
 		minisign -S -W -s "$T/forger.key" -m envelope -x envelope.minisig \
 			-c "amana envelope signature" -t "amana-bundle/1 $id 1" >/dev/null
-		tar --format=ustar -cf ../bundle.amana $(tar -tf "$T/conference-24.amana")
+		amanatar ../bundle.amana $(tar -tf "$T/conference-24.amana")
 	)
 	case_dir other "$T/forge-other/bundle.amana"
 	by_hand 1 other
@@ -277,7 +277,7 @@ reseal() {
 @test "a container with an extra member fails at step 1, before anything is unpacked" {
 	forge extra
 	printf 'extra\n' >"$T/forge-extra/outer/extra"
-	(cd "$T/forge-extra/outer" && tar --format=ustar -cf ../bundle.amana $(tar -tf "$T/conference-24.amana") extra)
+	(cd "$T/forge-extra/outer" && amanatar ../bundle.amana $(tar -tf "$T/conference-24.amana") extra)
 	case_dir cont "$T/forge-extra/bundle.amana"
 	by_hand 1 cont
 	assert_fails_at 1

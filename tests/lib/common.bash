@@ -78,3 +78,10 @@ flip_byte() {
 	b=$(od -An -tu1 -j "$off" -N1 "$f" | tr -d ' ')
 	printf "$(printf '\\%03o' $((b ^ 1)))" | dd of="$f" bs=1 seek="$off" conv=notrunc status=none
 }
+
+# amanatar OUT NAME...: packs the named files of the current folder into OUT the way amana
+# writes a container (tests/lib/amanatar.py, from docs/format.md), so that a test can change
+# one member and nothing else; stock tar writes other headers, which amana refuses.
+amanatar() {
+	python3 "$TOP/tests/lib/amanatar.py" "$@"
+}

@@ -10,8 +10,9 @@
  *    checksum fields), of envelope and envelope.minisig (every bit), of the log members, and
  *    at a dense sample of payload.age (its header, every chunk edge, every 97th byte); every
  *    flip must be refused with a documented code and leave nothing at the output folder or
- *    beside it, except flips in bytes that carry no content (padding, the end blocks, a
- *    checksum field read to the same value), which are listed;
+ *    beside it, flips in bytes that carry no content too (padding, the end blocks, a checksum
+ *    field that a loose reader would read to the same value): the container is read byte for
+ *    byte as it was written;
  *  - sizes: attachments whose sizes sweep a whole age chunk, so that the inner tar ends
  *    anywhere relative to the chunks; each bundle seals and opens;
  *  - hostile containers built with libarchive from a sealed bundle's real members: extra,
@@ -830,24 +831,6 @@ static enum region region_of(size_t off, const struct tmember **which)
 	return R_END;
 }
 
-/* A flip in a header's checksum field that leaves the value readers take from it unchanged
- * (its NUL and space terminators, a leading zero turned into a space): the header still says
- * exactly the same thing. */
-static bool same_checksum(size_t off, unsigned char flipped)
-{
-	const struct tmember *t;
-	if (region_of(off, &t) != R_HEADER)
-		return false;
-	size_t block = t->hdr + (off - t->hdr) / 512 * 512, at = off - block;
-	if (at < 148 || at >= 156)
-		return false;
-	unsigned char f[8];
-	memcpy(f, fx.ref_bytes + block + 148, 8);
-	uint64_t before = octal(f, 8);
-	f[at - 148] = flipped;
-	return octal(f, 8) == before;
-}
-
 struct flip_result {
 	size_t off;
 	int bit;
@@ -861,8 +844,6 @@ struct tamper {
 	char *path, *parent, *out;
 	struct flip_result *bad;	/* flips that were not refused properly */
 	size_t nbad, capbad;
-	size_t *passed;			/* offsets whose flip passed (content-free bytes) */
-	size_t npassed, cappassed;
 	size_t runs;
 };
 
@@ -889,28 +870,13 @@ static void flip_one(struct tamper *t, size_t off, int bit)
 	r.code = e.code;
 	snprintf(r.msg, sizeof r.msg, "%.150s", r.rc == 0 ? "accepted" : e.msg);
 	if (r.rc == 0) {
-		const struct tmember *m;
-		enum region g = region_of(off, &m);
-		bool content_free = g == R_PADDING || g == R_END || same_checksum(off, b);
-		if (!content_free) {
-			note_bad(t, &r);
-		} else if (t->npassed == 0 || t->passed[t->npassed - 1] != off) {
-			if (t->npassed == t->cappassed) {
-				t->cappassed = t->cappassed ? t->cappassed * 2 : 256;
-				t->passed = realloc(t->passed, t->cappassed * sizeof *t->passed);
-				assert_non_null(t->passed);
-			}
-			t->passed[t->npassed++] = off;
-		}
 		io_rmtree(t->out);
 		r.leftover = entries(t->parent) != 0;
-	} else {
-		r.leftover = entries(t->parent) != 0 || entries(fx.tmp) != 0;
-		if (r.rc != -1 || !code_in(e.code, any_refusal) || r.leftover)
-			note_bad(t, &r);
+		note_bad(t, &r);
 		return;
 	}
-	if (r.leftover)
+	r.leftover = entries(t->parent) != 0 || entries(fx.tmp) != 0;
+	if (r.rc != -1 || !code_in(e.code, any_refusal) || r.leftover)
 		note_bad(t, &r);
 }
 
@@ -952,7 +918,6 @@ static void tamper_finish(struct tamper *t, const char *what)
 	}
 	size_t nbad = t->nbad;
 	free(t->bad);
-	free(t->passed);
 	assert_int_equal(rmdir(t->parent), 0);
 	free(t->path);
 	free(t->parent);
@@ -1014,21 +979,7 @@ static void test_tamper_headers_and_signed_members(void **state)
 	for (size_t off = fx.end; off < fx.ref_len; off++)
 		if (off == fx.end || off + 1 == fx.ref_len || off % 13 == 0)
 			flip_one_bit(&t, off);
-	print_message("# tamper: %zu flips; flips at %zu offsets passed, all without content:\n",
-		      t.runs, t.npassed);
-	/* The list, as runs of offsets in the same member and region. */
-	for (size_t i = 0; i < t.npassed;) {
-		const struct tmember *m, *m2;
-		enum region g = region_of(t.passed[i], &m);
-		size_t j = i + 1;
-		while (j < t.npassed && region_of(t.passed[j], &m2) == g && m2 == m)
-			j++;
-		bool checksum = g == R_HEADER;
-		print_message("#   %zu..%zu: %zu offsets, %s%s%s\n", t.passed[i], t.passed[j - 1], j - i,
-			      m ? m->name : "", m ? " " : "", checksum ? "header checksum field (same value)" : region_name(g));
-		assert_true(g == R_PADDING || g == R_END || (g == R_HEADER && checksum));
-		i = j;
-	}
+	print_message("# tamper: %zu flips\n", t.runs);
 	tamper_finish(&t, "tamper");
 }
 
@@ -1076,7 +1027,6 @@ static void test_tamper_payload(void **state)
 			flip_one_bit(&t, pm->data + off);
 	free(seen);
 	print_message("# tamper payload.age: %zu flips\n", t.runs);
-	assert_int_equal(t.npassed, 0);
 	tamper_finish(&t, "tamper payload.age");
 }
 
@@ -1333,6 +1283,7 @@ static char *huge_member(size_t which, la_int64_t size, size_t carried)
 		archive_entry_set_filetype(en, AE_IFREG);
 		archive_entry_set_perm(en, 0644);
 		archive_entry_set_size(en, i == which ? size : (la_int64_t)fx.m[i].size);
+		archive_entry_set_mtime(en, CREATED, 0);
 		assert_int_equal(archive_write_header(a, en), ARCHIVE_OK);
 		size_t len = i == which ? carried : fx.m[i].size;
 		assert_int_equal(archive_write_data(a, fx.ref_bytes + fx.m[i].data, len), (la_ssize_t)len);
@@ -1419,8 +1370,8 @@ static void test_hostile_truncation(void **state)
 {
 	(void)state;
 	char *path = fresh("cut.amana");
-	size_t accepted = 0;
-	/* Every 512 bytes, and a few bytes into each block. */
+	/* Every 512 bytes, and a few bytes into each block: all refused, a cut that only loses
+	 * end blocks too (libarchive alone reads a tar without them). */
 	for (size_t cut = 0; cut < fx.ref_len; cut += 512) {
 		for (size_t k = 0; k < 2; k++) {
 			size_t at = cut + k * 100;
@@ -1429,29 +1380,9 @@ static void test_hostile_truncation(void **state)
 			write_file(path, fx.ref_bytes, at);
 			char what[64];
 			snprintf(what, sizeof what, "truncated at %zu of %zu", at, fx.ref_len);
-			if (at < fx.end) {
-				expect_refused(path, format_only, NULL, what);
-				continue;
-			}
-			/* Only end blocks are missing: nothing of the bundle is lost. libarchive
-			 * reads a tar without its end marker, or with one zero block. Either answer
-			 * is fine; a refusal must still be clean. */
-			char *parent = fresh_dir("out");
-			char *out = path_in(parent, "opened");
-			struct err e;
-			if (run_verify(path, 0, out, &e) == 0) {
-				accepted++;
-				io_rmtree(out);
-			} else if (e.code != ERR_FORMAT) {
-				fail_msg("%s: refused with code %d (%s)", what, e.code, e.msg);
-			}
-			assert_int_equal(entries(parent), 0);
-			assert_int_equal(rmdir(parent), 0);
-			free(out);
-			free(parent);
+			expect_refused(path, format_only, NULL, what);
 		}
 	}
-	print_message("# truncation: %zu cuts inside the end blocks accepted (no content lost)\n", accepted);
 	unlink(path);
 	free(path);
 }

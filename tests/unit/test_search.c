@@ -538,6 +538,54 @@ static void test_fts_delete_and_integrity(void **state)
 	check_matches("مُؤْتَمَر", "2 4 5 6 7 8 13 14 26");
 }
 
+/* search_snippet: the first word the query matches as the index would (diacritics, hamza,
+ * article, prefix), in brackets, cut from the original text with its diacritics. */
+static void expect_snippet(const char *text, const char *typed, const char *want)
+{
+	char *got = search_snippet(text, strlen(text), typed);
+	if (!want) {
+		if (got)
+			fail_msg("'%s' in '%s': expected no snippet, got '%s'", typed, text, got);
+		return;
+	}
+	if (!got || strcmp(got, want) != 0)
+		fail_msg("'%s' in '%s': expected '%s', got '%s'", typed, text, want, got ? got : "(none)");
+	free(got);
+}
+
+static void test_snippet(void **state)
+{
+	(void)state;
+	/* Whole text, the word with its diacritics kept. */
+	expect_snippet("عقد الْمُؤْتَمَرُ دورته", "مؤتمر", "عقد [الْمُؤْتَمَرُ] دورته");
+	/* Hamza and alef forms; tatweel. */
+	expect_snippet("مكافحة الإرهـــاب", "ارهاب", "مكافحة [الإرهـــاب]");
+	/* The proclitic و; a prefix query. */
+	expect_snippet("وتعزيز التعاون", "تعزيز", "[وتعزيز] التعاون");
+	expect_snippet("وتعزيز التعاون", "تعا*", "وتعزيز [التعاون]");
+	/* Latin case; the first of several hits; words cut on both sides with an ellipsis. */
+	expect_snippet("a b c d e f g h Terror i j k l m n o p", "terror",
+		       "\xe2\x80\xa6" "d e f g h [Terror] i j k l m n" "\xe2\x80\xa6");
+	expect_snippet("x terror y terror", "TERROR", "x [terror] y terror");
+	/* No match; an empty query. */
+	expect_snippet("لا شيء هنا", "مؤتمر", NULL);
+	expect_snippet("لا شيء هنا", "  ", NULL);
+	/* A long text: the first hit, far in, in one pass. */
+	size_t n = 1u << 20;
+	char *big = malloc(n + 64);
+	assert_non_null(big);
+	memset(big, 'a', n);
+	for (size_t i = 100; i < n; i += 100)
+		big[i] = ' ';
+	strcpy(big + n, " القرار");
+	char *got = search_snippet(big, strlen(big), "قرار");
+	assert_non_null(got);
+	assert_non_null(strstr(got, "[القرار]"));
+	free(got);
+	free(big);
+	assert_int_equal(search_query_words("في المنطقة ، العربية*"), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_fold_cp_separators),
 		cmocka_unit_test(test_fold_text),
 		cmocka_unit_test(test_query_quoting),
+		cmocka_unit_test(test_snippet),
 		cmocka_unit_test_setup_teardown(test_fts_diacritics_tatweel, fts_setup, fts_teardown),
 		cmocka_unit_test_setup_teardown(test_fts_hamza_alef_forms, fts_setup, fts_teardown),
 		cmocka_unit_test_setup_teardown(test_fts_article, fts_setup, fts_teardown),
