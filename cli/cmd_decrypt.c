@@ -109,6 +109,8 @@ int cmd_decrypt(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	/* The header first: nothing is created when the file is not for us. */
 	if (age_decrypt_init(&dec, ids, age_fd_read, &src, e) != 0) {
 		err_prefix(e, "cannot decrypt %s", inname);
+		if (!e->hint[0] && e->code == ERR_FORMAT)
+			err_hint(e, "this is not an age file, or its header was damaged or cut short; get the file again from its sender");
 		goto done;
 	}
 	if (outpath) {

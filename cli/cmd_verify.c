@@ -120,6 +120,8 @@ int cmd_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		goto done;
 	if (minisign_sig_decode((const char *)sigtext, siglen, &sig, e) != 0) {
 		err_prefix(e, "'%s'", sigpath);
+		if (!e->hint[0])
+			err_hint(e, "this is not a minisign signature file as minisign writes one (4 lines); get it again from the signer");
 		goto done;
 	}
 	if (sig.alg == MINISIGN_LEGACY && !prehashed_only) {
@@ -138,6 +140,8 @@ int cmd_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	}
 	if (minisign_verify(&pub, &sig, hash, msg, msglen, prehashed_only, e) != 0) {
 		err_prefix(e, "'%s'", file);
+		if (!e->hint[0] && e->code == ERR_VERIFY)
+			err_hint(e, "do not trust this file: it, its signature or its trusted comment was changed after signing, or another key signed it; get both again from the signer");
 		goto done;
 	}
 	if (ctx->json) {

@@ -177,6 +177,7 @@ local_setup() {
 	: >empty
 	run -3 amana decrypt -i k1 empty
 	assert_stderr_has "invalid age header"
+	assert_stderr_has "hint: this is not an age file"
 	printf 'garbage\n-----BEGIN AGE ENCRYPTED FILE-----\n' >bad.asc
 	run -3 amana decrypt -i k1 bad.asc
 	assert_stderr_has "invalid ASCII armor"

@@ -40,6 +40,7 @@ local_setup() {
 	# the file
 	printf 'x' >>"توصيات.txt"
 	run -1 amana verify -p s.pub -m "توصيات.txt" -x good.sig
+	assert_stderr_has "hint: do not trust this file"
 	assert_stderr_has "the file does not match its signature"
 	truncate -s -1 "توصيات.txt"
 	# the trusted comment
