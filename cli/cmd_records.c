@@ -103,6 +103,25 @@ int cmd_records(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		: "SELECT r.bundle_id, b.conference, r.seq, r.title, NULL, r.kind, r.lang, NULL FROM records r "
 		  "JOIN bundles b ON b.bundle_id = r.bundle_id AND b.direction = 'received' "
 		  "WHERE ?2 IS NULL OR r.bundle_id LIKE ?2 || '%' ORDER BY b.created, r.bundle_id, r.seq";
+	/* A bundle named that this vault never opened is a name that does not exist (2), said
+	 * before anything is printed. */
+	if (filter) {
+		if (!(st = store_prepare(s, "SELECT 1 FROM bundles WHERE direction = 'received' AND bundle_id LIKE ?1 || '%'", e)))
+			goto done;
+		sqlite3_bind_text(st, 1, filter, -1, SQLITE_STATIC);
+		int found = sqlite3_step(st);
+		sqlite3_finalize(st);
+		st = NULL;
+		if (found != SQLITE_ROW) {
+			if (found != SQLITE_DONE) {
+				store_fail(s, "cannot read the bundles", e);
+				goto done;
+			}
+			err_set(e, ERR_USAGE, "no bundle '%s' was opened in this vault", argv[optind]);
+			err_hint(e, "'amana records' lists the bundles opened here; a bundle must be opened ('amana open') before its records are listed");
+			goto done;
+		}
+	}
 	if (!(st = store_prepare(s, sql, e)))
 		goto done;
 	if (match)
@@ -156,12 +175,6 @@ int cmd_records(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	if (ctx->json) {
 		json_end_array();
 		json_done();
-	}
-	if (n == 0 && filter && !match) {
-		/* Every bundle has a record: none means no such bundle was opened here. */
-		err_set(e, ERR_USAGE, "no bundle '%s' was opened in this vault", argv[optind]);
-		err_hint(e, "'amana records' lists the bundles opened here; a bundle must be opened ('amana open') before its records are listed");
-		goto done;
 	}
 	if (n == 0 && !ctx->json)
 		out_note(ctx, match ? "no record matches" : "no records: open a bundle first ('amana open')");
