@@ -251,6 +251,10 @@ static int log_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 
 static int log_cosignature(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		cli_print_help(ctx->cmd, stdout);
+		return CLI_HELP_SHOWN;
+	}
 	if (argc < 2 || strcmp(argv[1], "add") != 0)
 		return cli_usage(e, "usage: amana log cosignature add FILE");
 	argc--;

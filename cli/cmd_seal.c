@@ -254,6 +254,7 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	const char *why = text_name_problem(issuer_name, KEYFILE_NAME_MAX);
 	if (why) {
 		cli_usage(e, "the issuer name is not usable: %s", why);
+		err_hint(e, "a name is 1 to %d bytes of UTF-8 (Arabic is welcome) without control characters", KEYFILE_NAME_MAX);
 		goto done;
 	}
 

@@ -127,8 +127,10 @@ static int prepare(const char *name, const char *prefix, char **key, char **pub,
 {
 	const char *why = text_name_problem(name, KEYFILE_NAME_MAX);
 	*key = *pub = NULL;
-	if (why)
-		return err_set(e, ERR_USAGE, "the key name is not usable: %s", why);
+	if (why) {
+		err_set(e, ERR_USAGE, "the key name is not usable: %s", why);
+		return err_hint(e, "a name is 1 to %d bytes of UTF-8 (Arabic is welcome) without control characters", KEYFILE_NAME_MAX);
+	}
 	if (!*prefix)
 		return err_set(e, ERR_USAGE, "the output prefix is empty");
 	*key = with_suffix(prefix, ".key");

@@ -24,8 +24,10 @@ static char *col_dup(sqlite3_stmt *st, int i)
 static int check_name(const char *name, const char *what, struct err *e)
 {
 	const char *why = text_name_problem(name, KEYFILE_NAME_MAX);
-	if (why)
-		return err_set(e, ERR_USAGE, "the %s name is not usable: %s", what, why);
+	if (why) {
+		err_set(e, ERR_USAGE, "the %s name is not usable: %s", what, why);
+		return err_hint(e, "a name is 1 to %d bytes of UTF-8 (Arabic is welcome) without control characters", KEYFILE_NAME_MAX);
+	}
 	return 0;
 }
 
@@ -68,6 +70,7 @@ int keyring_recipient_add(struct store *s, const char *name, const char *recipie
 			err_hint(e, "remove it first with 'amana recipient remove', or choose another name");
 		} else {
 			err_set(e, ERR_USAGE, "this recipient is already registered as '%s'", oname);
+			err_hint(e, "one key, one name: to rename it, run 'amana recipient remove' with the old name, then add it again");
 		}
 		goto done;
 	}

@@ -478,6 +478,44 @@ done:
 	return rc;
 }
 
+int tar_name_roundtrips(const char *name, struct err *e)
+{
+	struct mem_sink *m = malloc(sizeof *m);
+	struct tar_writer *w = NULL;
+	struct archive *a = NULL;
+	struct archive_entry *en;
+	int rc = -1;
+	if (!m)
+		return err_set(e, ERR_IO, "out of memory");
+	m->len = 0;
+	if (tar_writer_open(&w, mem_write, m, 0, e) != 0)
+		goto done;
+	if (tar_writer_entry(w, name, 0, e) != 0) {
+		tar_writer_abort(w);
+		goto done;
+	}
+	if (tar_writer_close(w, e) != 0)
+		goto done;
+	locale_t old = enter_utf8();
+	if (!(a = archive_read_new()) || archive_read_support_format_tar(a) != ARCHIVE_OK ||
+	    archive_read_open_memory(a, m->buf, m->len) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &en) != ARCHIVE_OK) {
+		leave_utf8(old);
+		rc = err_set(e, ERR_INTERNAL, "cannot read back a tar header: %s",
+			     a && archive_error_string(a) ? archive_error_string(a) : "libarchive failed");
+		goto done;
+	}
+	const char *back = archive_entry_pathname_utf8(en);
+	if (!back)
+		back = archive_entry_pathname(en);
+	rc = back && strcmp(back, name) == 0;
+	leave_utf8(old);
+done:
+	archive_read_free(a);
+	free(m);
+	return rc;
+}
+
 static int reader_next(struct tar_reader *r, const char **name, uint64_t *size, bool *end,
 		       struct err *e);
 

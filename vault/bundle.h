@@ -61,6 +61,11 @@ int tar_writer_close(struct tar_writer *w, struct err *e);
 /* Frees w without finishing (after a failure): nothing more is written. */
 void tar_writer_abort(struct tar_writer *w);
 
+/* Whether a member called name is read back under that very name: 1 if so, 0 if the tar
+ * writer changes it (libarchive writes names in Unicode's composed form, NFC, so a
+ * decomposed name would come back other bytes), -1 on error. */
+int tar_name_roundtrips(const char *name, struct err *e);
+
 /* ---- reading ---------------------------------------------------------------------------- */
 
 struct tar_reader;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "vault/bundle.h"
 #include "vault/clock.h"
 #include "vault/io.h"
 #include "vault/store.h"
@@ -436,6 +437,24 @@ static int check_complete(struct outcome *o, unsigned root_seen, unsigned conf_s
 		if (x->record > o->nrecords)
 			return err_set(e, ERR_FORMAT, "outcome.json: attachments[%zu].record: there is no record %llu (the outcome has %zu)",
 				       i, (unsigned long long)x->record, o->nrecords);
+		/* The name must come back from the inner tar as the manifest lists it. */
+		size_t pl = strlen(x->path);
+		char *member = malloc(pl + 7);
+		if (!member)
+			return err_set(e, ERR_IO, "out of memory");
+		memcpy(member, "files/", 6);
+		memcpy(member + 6, x->path, pl + 1);
+		int same = tar_name_roundtrips(member, e);
+		free(member);
+		if (same < 0)
+			return -1;
+		if (!same) {
+			char *shown = text_display(x->path, pl);
+			err_set(e, ERR_FORMAT, "outcome.json: attachments[%zu].path: '%s' is in a decomposed Unicode form (NFD), which tar would store composed (NFC): the name would not come back as written",
+				i, shown ? shown : "?");
+			free(shown);
+			return err_hint(e, "rename the file and its path in outcome.json to the composed form, for example with 'convmv -r -f utf8 -t utf8 --nfc --notest FOLDER'");
+		}
 	}
 	return 0;
 }
@@ -460,13 +479,18 @@ static int cmp_folded(const void *a, const void *b)
 	}
 }
 
-static int listed_twice(const char *path, size_t index, bool by_case, struct err *e)
+static int listed_twice(const char *path, const char *other, size_t index, struct err *e)
 {
 	char *d = text_display(path, strlen(path));
-	err_set(e, ERR_FORMAT, "outcome.json: attachments[%zu].path: '%s' is listed twice%s", index,
-		d ? d : "?", by_case ? " (the two paths differ only in letter case)" : "");
+	char *o = other ? text_display(other, strlen(other)) : NULL;
+	if (other)
+		err_set(e, ERR_FORMAT, "outcome.json: attachments[%zu].path: '%s' is listed twice: it differs from '%s' only in letter case",
+			index, d ? d : "?", o ? o : "?");
+	else
+		err_set(e, ERR_FORMAT, "outcome.json: attachments[%zu].path: '%s' is listed twice", index, d ? d : "?");
 	free(d);
-	return -1;
+	free(o);
+	return err_hint(e, "list each file once; files whose names differ only in letter case would collide where a member state opens the bundle");
 }
 
 /* Sorts attachments by path and refuses duplicates, exact or by letter case. */
@@ -480,10 +504,10 @@ static int sort_attachments(struct outcome *o, struct err *e)
 		o->attachments[i].media_type = outcome_media_type(o->attachments[i].path);
 	for (size_t i = 1; i < n; i++)
 		if (strcmp(o->attachments[i - 1].path, o->attachments[i].path) == 0)
-			return listed_twice(o->attachments[i].path,
+			return listed_twice(o->attachments[i].path, NULL,
 					    o->attachments[i].index > o->attachments[i - 1].index ? o->attachments[i].index
 												  : o->attachments[i - 1].index,
-					    false, e);
+					    e);
 	struct outcome_attachment **by = malloc(n * sizeof *by);
 	if (!by)
 		return err_set(e, ERR_IO, "out of memory");
@@ -492,9 +516,12 @@ static int sort_attachments(struct outcome *o, struct err *e)
 	qsort(by, n, sizeof *by, cmp_folded);
 	int rc = 0;
 	for (size_t i = 1; i < n && rc == 0; i++)
-		if (cmp_folded(&by[i - 1], &by[i]) == 0)
-			rc = listed_twice(by[i]->path, by[i]->index > by[i - 1]->index ? by[i]->index : by[i - 1]->index,
-					  true, e);
+		if (cmp_folded(&by[i - 1], &by[i]) == 0) {
+			/* The one listed later is the one named, with its own path. */
+			bool second = by[i]->index > by[i - 1]->index;
+			const struct outcome_attachment *later = second ? by[i] : by[i - 1];
+			rc = listed_twice(later->path, (second ? by[i - 1] : by[i])->path, later->index, e);
+		}
 	free(by);
 	return rc;
 }
@@ -652,8 +679,15 @@ int outcome_parse(const char *json, size_t len, const char *basedir, struct outc
 		return -1;
 	}
 	size_t nul = escaped_nul(json, len);
-	if (nul < len)
-		return err_set(e, ERR_FORMAT, "outcome.json: the text contains a NUL character (\\u0000 at byte %zu)", nul);
+	if (nul < len) {
+		char path[512];
+		json_path_at(json, len, nul, path, sizeof path);
+		char *shown = text_display(path, strlen(path));
+		err_set(e, ERR_FORMAT, "outcome.json: %s: the text contains a NUL character (escaped as u0000, at byte %zu)",
+			shown ? shown : "?", nul);
+		free(shown);
+		return err_hint(e, "remove the NUL character: amana stores text byte for byte, and a NUL would cut it");
+	}
 	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
 	    store_harden(db, e) != 0) {
 		err_set(e, ERR_INTERNAL, "cannot open SQLite in memory");

@@ -317,6 +317,29 @@ seal_bad() {
 	seal_bad "UTF-8" "records[2].body"
 }
 
+# libarchive writes names in Unicode's composed form (NFC): a decomposed name (as macOS file
+# systems write them) would come out of the inner tar as other bytes than the manifest lists.
+@test "seal: a decomposed (NFD) attachment name is exit 3 with its JSON path; its composed form seals and opens" {
+	local nfd nfc
+	nfd=$(python3 -c 'import unicodedata; print(unicodedata.normalize("NFD", "قرار الأمين.txt"), end="")')
+	nfc=$(python3 -c 'import unicodedata; print(unicodedata.normalize("NFC", "قرار الأمين.txt"), end="")')
+	[ "$nfd" != "$nfc" ]
+	bad_outcome "json_set(readfile('ex.json'), '\$.attachments[1].path', '$nfd')"
+	printf 'x' >"bad/$nfd"
+	seal_bad "attachments[1].path" "decomposed Unicode form (NFD)" "hint: rename the file"
+	bad_outcome "json_set(readfile('ex.json'), '\$.attachments[1].path', '$nfc')"
+	printf 'x' >"bad/$nfc"
+	run -0 amana -q seal bad/outcome.json -s sec.key --to "تونس" -o nfc.amana
+	run -0 member tn open nfc.amana -i tn.key -o out
+	cmp "bad/$nfc" "out/files/$nfc"
+}
+
+@test "seal: an escaped NUL in a text is exit 3 with its JSON path" {
+	bad_outcome "replace(json_set(readfile('ex.json'), '\$.records[2].body', 'aNULb'), 'NUL', '\\u0000')"
+	grep -qF 'a\u0000b' bad/outcome.json
+	seal_bad "records[2].body" "NUL character"
+}
+
 @test "seal refuses to overwrite an existing file (exit 4) and leaves it untouched" {
 	echo precious >out.amana
 	run -4 amana seal "$EX/outcome.json" -s sec.key --to "تونس" -o out.amana

@@ -84,3 +84,16 @@ load ../lib/common
 	run -0 amana --json recipient list
 	assert_stderr_has 'Egypt\u202e\u2066'
 }
+
+@test "refusals in the recipients directory say what to do" {
+	age-keygen -o eg.key 2>/dev/null
+	amana -q recipient add "$(age-keygen -y eg.key)" --name "مصر"
+	run -2 amana recipient add "$(age-keygen -y eg.key)" --name "Egypt"
+	assert_stderr_has "already registered as 'مصر'"
+	assert_stderr_has "hint: one key, one name"
+	run -2 amana recipient add "$(age-keygen -y eg.key)" --name "$(printf 'a\tb')"
+	assert_stderr_has "hint: a name is 1 to 256 bytes of UTF-8"
+	run -2 amana recipient add "$(age-keygen -y eg.key)" --name "$(head -c 257 /dev/zero | tr '\0' x)"
+	assert_stderr_has "too long"
+	assert_stderr_has "hint: a name is 1 to 256 bytes"
+}

@@ -635,3 +635,10 @@ cosigned_setup() {
 	pk=$(sed -n 2p s.pub | base64 -d | od -An -v -tx1 -j 10 -N 32 | tr -d ' \n')
 	[ "$(sqlite3 "$AMANA_HOME/vault.db" 'select lower(hex(public_key)) from logs')" = "$pk" ]
 }
+
+@test "log cosignature -h shows the help (exit 0), as every other subcommand's -h does" {
+	run -0 --separate-stderr amana log cosignature -h
+	[[ "$output" == *"amana log cosignature add FILE"* ]]
+	run -2 amana log cosignature
+	run -2 amana log cosignature remove x
+}

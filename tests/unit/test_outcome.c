@@ -100,7 +100,7 @@ static void test_refusals(void **state)
 		{",\"attachments\":[{\"path\":\"a\\\\b\",\"caption\":\"c\"}]", "backslash"},
 		{",\"attachments\":[{\"path\":\"a\\nb\",\"caption\":\"c\"}]", "control characters"},
 		{",\"attachments\":[{\"path\":\"a\",\"caption\":\"c\"},{\"path\":\"a\",\"caption\":\"d\"}]", "'a' is listed twice"},
-		{",\"attachments\":[{\"path\":\"A.pdf\",\"caption\":\"c\"},{\"path\":\"a.PDF\",\"caption\":\"d\"}]", "differ only in letter case"},
+		{",\"attachments\":[{\"path\":\"A.pdf\",\"caption\":\"c\"},{\"path\":\"a.PDF\",\"caption\":\"d\"}]", "attachments[1].path: 'a.PDF' is listed twice: it differs from 'A.pdf' only in letter case"},
 		{",\"attachments\":[{\"path\":\"a\",\"caption\":\"c\",\"record\":2}]", "there is no record 2"},
 		{",\"attachments\":[{\"path\":\"a\",\"caption\":\"c\",\"record\":0}]", "record numbers start at 1"},
 		{",\"attachments\":[{\"path\":\"a\",\"caption\":\"c\",\"record\":\"1\"}]", "expected a record number"},
