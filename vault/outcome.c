@@ -562,6 +562,203 @@ static int check_files(struct outcome *o, const char *basedir, struct err *e)
 	return 0;
 }
 
+/* ---- JSON syntax, checked before SQLite sees the text --------------------------------------
+ *
+ * SQLite's JSON functions (3.40, Debian 12's) accept some malformed documents (an object
+ * whose key is not a string: '{{...') and json_tree then crashes on them. So the text is
+ * checked against RFC 8259's grammar first, by this small iterative scanner, which also says
+ * where the first error is. (UTF-8 and escaped NULs are checked separately.) */
+
+#define JSON_DEPTH_MAX 32 /* outcome.json needs 4 */
+
+static bool json_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool json_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool json_hex(char c)
+{
+	return json_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* A string starting at s[*i] == '"'; *i ends past its closing quote. */
+static const char *json_string(const char *s, size_t n, size_t *i)
+{
+	size_t j = *i + 1;
+	while (j < n && s[j] != '"') {
+		unsigned char c = (unsigned char)s[j];
+		if (c < 0x20) {
+			*i = j;
+			return "a control character inside a string (write it as an escape)";
+		}
+		if (c == '\\') {
+			if (j + 1 >= n)
+				break;
+			char x = s[j + 1];
+			if (x == 'u') {
+				if (j + 5 >= n || !json_hex(s[j + 2]) || !json_hex(s[j + 3]) || !json_hex(s[j + 4]) ||
+				    !json_hex(s[j + 5])) {
+					*i = j;
+					return "a \\u escape without four hex digits";
+				}
+				j += 6;
+				continue;
+			}
+			if (!strchr("\"\\/bfnrt", x) || !x) {
+				*i = j;
+				return "an unknown escape in a string";
+			}
+			j += 2;
+			continue;
+		}
+		j++;
+	}
+	if (j >= n) {
+		*i = n;
+		return "a string that does not end";
+	}
+	*i = j + 1;
+	return NULL;
+}
+
+/* A number at s[*i]; *i ends past it. */
+static const char *json_number(const char *s, size_t n, size_t *i)
+{
+	size_t j = *i;
+	if (j < n && s[j] == '-')
+		j++;
+	if (j < n && s[j] == '0') {
+		j++;
+	} else if (j < n && json_digit(s[j])) {
+		while (j < n && json_digit(s[j]))
+			j++;
+	} else {
+		*i = j;
+		return "a malformed number";
+	}
+	if (j < n && s[j] == '.') {
+		j++;
+		if (j >= n || !json_digit(s[j])) {
+			*i = j;
+			return "a malformed number";
+		}
+		while (j < n && json_digit(s[j]))
+			j++;
+	}
+	if (j < n && (s[j] == 'e' || s[j] == 'E')) {
+		j++;
+		if (j < n && (s[j] == '+' || s[j] == '-'))
+			j++;
+		if (j >= n || !json_digit(s[j])) {
+			*i = j;
+			return "a malformed number";
+		}
+		while (j < n && json_digit(s[j]))
+			j++;
+	}
+	*i = j;
+	return NULL;
+}
+
+/* NULL when s[0..n) is one JSON value (RFC 8259); else what is wrong, at byte *at. */
+static const char *json_syntax(const char *s, size_t n, size_t *at)
+{
+	enum { VALUE, VALUE_OR_END, KEY, KEY_OR_END, AFTER } state = VALUE;
+	char stack[JSON_DEPTH_MAX];
+	size_t depth = 0, i = 0;
+	const char *why = NULL;
+	if (n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+		*at = 0;
+		return "it starts with a byte order mark (save it as UTF-8 without BOM)";
+	}
+	for (;;) {
+		while (i < n && json_ws(s[i]))
+			i++;
+		if (i == n) {
+			*at = n;
+			return state == AFTER && depth == 0 ? NULL : "the text ends before the JSON does";
+		}
+		char c = s[i];
+		switch (state) {
+		case VALUE_OR_END:
+		case KEY_OR_END:
+			if (c == (state == VALUE_OR_END ? ']' : '}')) {
+				depth--;
+				i++;
+				state = AFTER;
+			} else {
+				state = state == VALUE_OR_END ? VALUE : KEY;
+			}
+			continue;
+		case KEY:
+			if (c != '"') {
+				why = "expected a string (the key of an object's member)";
+				break;
+			}
+			if ((why = json_string(s, n, &i)) != NULL)
+				break;
+			while (i < n && json_ws(s[i]))
+				i++;
+			if (i >= n || s[i] != ':') {
+				why = "expected ':' after an object's key";
+				break;
+			}
+			i++;
+			state = VALUE;
+			continue;
+		case VALUE:
+			if (c == '{' || c == '[') {
+				if (depth == JSON_DEPTH_MAX) {
+					why = "objects and arrays nested too deeply";
+					break;
+				}
+				stack[depth++] = c;
+				i++;
+				state = c == '{' ? KEY_OR_END : VALUE_OR_END;
+				continue;
+			}
+			if (c == '"')
+				why = json_string(s, n, &i);
+			else if (c == '-' || json_digit(c))
+				why = json_number(s, n, &i);
+			else if (n - i >= 4 && memcmp(s + i, "true", 4) == 0)
+				i += 4;
+			else if (n - i >= 5 && memcmp(s + i, "false", 5) == 0)
+				i += 5;
+			else if (n - i >= 4 && memcmp(s + i, "null", 4) == 0)
+				i += 4;
+			else
+				why = "expected a value";
+			if (why)
+				break;
+			state = AFTER;
+			continue;
+		case AFTER:
+			if (depth == 0) {
+				why = "more text after the end of the JSON";
+			} else if (c == ',') {
+				i++;
+				state = stack[depth - 1] == '{' ? KEY : VALUE;
+				continue;
+			} else if (c == (stack[depth - 1] == '{' ? '}' : ']')) {
+				depth--;
+				i++;
+				continue;
+			} else {
+				why = stack[depth - 1] == '{' ? "expected ',' or '}'" : "expected ',' or ']'";
+			}
+			break;
+		}
+		*at = i;
+		return why;
+	}
+}
+
 /* The JSON path of the value that contains byte offset at of json[0..len), for messages
  * about bytes SQLite never gets to see (invalid UTF-8). A small scanner: objects, arrays,
  * strings with escapes, and the other tokens; no validation beyond what finding the path
@@ -687,6 +884,21 @@ int outcome_parse(const char *json, size_t len, const char *basedir, struct outc
 			shown ? shown : "?", nul);
 		free(shown);
 		return err_hint(e, "remove the NUL character: amana stores text byte for byte, and a NUL would cut it");
+	}
+	size_t at;
+	const char *why = json_syntax(json, len, &at);
+	if (why) {
+		size_t line = 1, col = 1;
+		for (size_t k = 0; k < at && k < len; k++) {
+			if (json[k] == '\n') {
+				line++;
+				col = 1;
+			} else if (((unsigned char)json[k] & 0xc0) != 0x80) {
+				col++;
+			}
+		}
+		err_set(e, ERR_FORMAT, "outcome.json is not valid JSON: line %zu, column %zu: %s", line, col, why);
+		return err_hint(e, "check it with: sqlite3 :memory: \"select json(readfile('outcome.json'))\"");
 	}
 	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
 	    store_harden(db, e) != 0) {

@@ -113,7 +113,21 @@ static void test_refusals(void **state)
 	}
 	/* Whole-document variants. */
 	expect_fail("[]", "the top level: expected an object");
-	expect_fail("{", "not valid JSON");
+	expect_fail("{", "not valid JSON: line 1, column 2: the text ends before the JSON does");
+	/* JSON syntax is checked before SQLite sees the text: SQLite 3.40 takes an object key
+	 * that is not a string, and its json_tree then crashes (a fuzzer found it). */
+	expect_fail("{{\"\":1}:1}", "line 1, column 2: expected a string (the key of an object's member)");
+	expect_fail("\xef\xbb\xbf{}", "byte order mark");
+	expect_fail("{\"a\":[1,]}", "column 9: expected a value");
+	expect_fail("{\"a\":024}", "column 7: expected ',' or '}'");
+	expect_fail("{\"a\":1}x", "more text after the end");
+	expect_fail("{\"a\":\"\\x\"}", "an unknown escape");
+	expect_fail("{\"a\":\"\\u12\"}", "four hex digits");
+	expect_fail("{\"a\":\"x\ty\"}", "a control character inside a string");
+	expect_fail("{\"a\":1.}", "a malformed number");
+	expect_fail("{\"a\":1 \"b\":2}", "expected ',' or '}'");
+	expect_fail("{\n\"a\":\n  tru}", "line 3, column 3: expected a value");
+	expect_fail("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", "nested too deeply");
 	expect_fail("{\"conference\":{}}", "missing \"participants\"");
 	expect_fail("{\"conference\":{},\"participants\":[],\"records\":[]}", "conference: missing \"series\"");
 	const char *fields[][2] = {
