@@ -643,8 +643,10 @@ int io_open_secret(const char *path, struct err *e)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno == ELOOP)
-			return err_set(e, ERR_KEY, "key file '%s' is a symbolic link", path);
+		if (errno == ELOOP) {
+			err_set(e, ERR_KEY, "key file '%s' is a symbolic link", path);
+			return err_hint(e, "give the key file itself: a link could be pointed at another key without the file changing");
+		}
 		int code = errno == EACCES ? ERR_KEY : ERR_IO;
 		return err_errno(e, code, "cannot open key file '%s'", path);
 	}
@@ -655,7 +657,8 @@ int io_open_secret(const char *path, struct err *e)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return err_set(e, ERR_KEY, "key file '%s' is not a regular file", path);
+		err_set(e, ERR_KEY, "key file '%s' is not a regular file", path);
+		return err_hint(e, "give the path of the key file itself (PREFIX.key, as 'amana key new' wrote it)");
 	}
 	if (st.st_mode & 077) {
 		close(fd);

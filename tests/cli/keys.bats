@@ -150,3 +150,18 @@ load ../lib/common
 	run -0 amana key show pubs
 	assert_stderr_has "keys:      2 in the file"
 }
+
+# A secret key is read only from the file itself: a link could be pointed elsewhere without
+# the file changing.
+@test "a secret key given through a symbolic link or as a device is refused (exit 5) with a hint" {
+	amana -q key new sign --name s -o s --no-passphrase
+	ln -s s.key link.key
+	printf 'x' >f
+	run -5 amana sign -s link.key -m f
+	assert_stderr_has "is a symbolic link"
+	assert_stderr_has "hint: give the key file itself"
+	refute_exists f.minisig
+	run -5 amana sign -s /dev/null -m f
+	assert_stderr_has "is not a regular file"
+	assert_stderr_has "hint: "
+}
