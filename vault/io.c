@@ -344,17 +344,17 @@ void io_cleanup_on_signals(void)
 
 /* ---- atomic output ---------------------------------------------------------------------- */
 
-/* Builds "<dir>/.<base>.amana-XXXXXX" for a temporary beside path. */
-static char *tmp_name(const char *path)
+/* Builds "<dir>/.<base>.amana-<tag>" for a temporary beside path ("XXXXXX" for mkstemp). */
+static char *tmp_name(const char *path, const char *tag)
 {
 	char *dir = io_dirname(path);
 	if (!dir)
 		return NULL;
 	const char *base = io_basename(path);
-	size_t n = strlen(dir) + strlen(base) + 32;
+	size_t n = strlen(dir) + strlen(base) + strlen(tag) + 16;
 	char *t = malloc(n);
 	if (t)
-		snprintf(t, n, "%s/.%s.amana-XXXXXX", dir, base);
+		snprintf(t, n, "%s/.%s.amana-%s", dir, base, tag);
 	free(dir);
 	return t;
 }
@@ -373,27 +373,30 @@ static int check_replaceable(const char *path, struct err *e)
 			: "give the name of a regular file; where the command can write to standard output, redirect that instead");
 }
 
-int io_atomic_open_tagged(struct io_atomic *o, const char *path, mode_t mode, const char *tag,
-			  struct err *e)
+/* What both io_atomic_open forms start with: o emptied, path checked and kept in o, and the
+ * temporary's name (malloc'd) returned; NULL on failure. */
+static char *atomic_begin(struct io_atomic *o, const char *path, const char *tag, struct err *e)
 {
 	o->fd = -1;
 	o->tmp = NULL;
 	o->path = NULL;
 	if (check_replaceable(path, e) != 0)
-		return -1;
-	o->path = strdup(path);
-	char *dir = io_dirname(path);
-	size_t n = (dir ? strlen(dir) : 0) + strlen(io_basename(path)) + strlen(tag) + 16;
-	char *t = dir ? malloc(n) : NULL;
-	if (!o->path || !t) {
-		free(o->path);
+		return NULL;
+	char *t = tmp_name(path, tag);
+	if (!t || !(o->path = strdup(path))) {
 		free(t);
-		free(dir);
-		o->path = NULL;
-		return err_set(e, ERR_IO, "out of memory");
+		err_set(e, ERR_IO, "out of memory");
+		return NULL;
 	}
-	snprintf(t, n, "%s/.%s.amana-%s", dir, io_basename(path), tag);
-	free(dir);
+	return t;
+}
+
+int io_atomic_open_tagged(struct io_atomic *o, const char *path, mode_t mode, const char *tag,
+			  struct err *e)
+{
+	char *t = atomic_begin(o, path, tag, e);
+	if (!t)
+		return -1;
 	sigset_t old;
 	signals_block(&old);
 	int fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -491,19 +494,9 @@ void io_signals_release(void)
 
 int io_atomic_open(struct io_atomic *o, const char *path, mode_t mode, struct err *e)
 {
-	o->fd = -1;
-	o->tmp = NULL;
-	o->path = NULL;
-	if (check_replaceable(path, e) != 0)
+	char *t = atomic_begin(o, path, "XXXXXX", e);
+	if (!t)
 		return -1;
-	o->path = strdup(path);
-	char *t = tmp_name(path);
-	if (!o->path || !t) {
-		free(o->path);
-		free(t);
-		o->path = NULL;
-		return err_set(e, ERR_IO, "out of memory");
-	}
 	sigset_t old;
 	signals_block(&old);
 	int fd = mkostemp(t, O_CLOEXEC);
@@ -595,7 +588,7 @@ void io_atomic_abort(struct io_atomic *o)
 
 int io_tmpdir_beside(const char *path, char **tmp, struct err *e)
 {
-	char *t = tmp_name(path);
+	char *t = tmp_name(path, "XXXXXX");
 	if (!t)
 		return err_set(e, ERR_IO, "out of memory");
 	if (io_mkdtemp(t) != 0) {
