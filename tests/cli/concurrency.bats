@@ -6,66 +6,14 @@
 # another seal waits up to ten; AMANA_BUSY_TIMEOUT=SECONDS sets both), and then fails cleanly
 # with exit 4, "the vault is busy".
 #
-# Where two processes must reach a point together, a small LD_PRELOAD library built here
-# (shim.so, as in crash.bats) holds each at a system call until both got there:
+# Where two processes must reach a point together, a small LD_PRELOAD library
+# (tests/lib/shim.c, shared with crash.bats) holds each at a system call until both got there:
 # AMANA_SHIM="rename:1:before:wait=PATH" creates PATH.reached and waits for PATH.go.
 
 load ../lib/common
 
 setup_file() {
-	cc -shared -fPIC -O1 -o "$BATS_FILE_TMPDIR/shim.so" -x c - -ldl <<'EOF'
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-static int calls;
-
-static void at(const char *fn, int after)
-{
-	const char *spec = getenv("AMANA_SHIM");
-	char f[32], when[8], action[512];
-	int n;
-	if (!spec || sscanf(spec, "%31[^:]:%d:%7[^:]:%511s", f, &n, when, action) != 4 ||
-	    strcmp(f, fn) != 0)
-		return;
-	if (!after)
-		calls++;
-	if (calls != n || (strcmp(when, "after") == 0) != after)
-		return;
-	if (strcmp(action, "kill") == 0) {
-		kill(getpid(), SIGKILL);
-	} else if (strncmp(action, "wait=", 5) == 0) {
-		char p[600];
-		struct timespec ts = {0, 10000000};
-		snprintf(p, sizeof p, "%s.reached", action + 5);
-		close(open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-		snprintf(p, sizeof p, "%s.go", action + 5);
-		while (access(p, F_OK) != 0)
-			nanosleep(&ts, NULL);
-	}
-}
-
-#define HOOK(ret, name, params, args)                                   \
-	ret name params                                                 \
-	{                                                               \
-		static ret(*real) params;                               \
-		if (!real)                                              \
-			*(void **)&real = dlsym(RTLD_NEXT, #name);      \
-		at(#name, 0);                                           \
-		ret r = real args;                                      \
-		at(#name, 1);                                           \
-		return r;                                               \
-	}
-
-HOOK(int, rename, (const char *a, const char *b), (a, b))
-HOOK(int, link, (const char *a, const char *b), (a, b))
-EOF
+	cc -shared -fPIC -O1 -o "$BATS_FILE_TMPDIR/shim.so" "$TOP/tests/lib/shim.c" -ldl
 	truncate -s 200M "$BATS_FILE_TMPDIR/big.bin"
 	truncate -s 48M "$BATS_FILE_TMPDIR/mid.bin"
 }

@@ -8,8 +8,8 @@
 # Kills are placed two ways:
 #   - from outside, after a delay or once a temporary file shows a phase has begun (polled);
 #     the phase actually hit is read back from the disk and the vault and printed;
-#   - from inside, at an exact system call, with a small LD_PRELOAD library built here
-#     (shim.so): AMANA_SHIM="FUNC:N:before|after:ACTION" acts at the Nth call of FUNC (link,
+#   - from inside, at an exact system call, with a small LD_PRELOAD library
+#     (tests/lib/shim.c): AMANA_SHIM="FUNC:N:before|after:ACTION" acts at the Nth call of FUNC (link,
 #     rename, fsync, fdatasync, mkostemp, mkdtemp): ACTION "kill" sends the process SIGKILL,
 #     "term" SIGTERM. Those windows (between the vault's commit and the rename, between the
 #     two files of a key pair) last a few milliseconds and no outside timer hits them.
@@ -20,67 +20,7 @@ load ../lib/common
 BIG_MIB=200
 
 setup_file() {
-	cc -shared -fPIC -O1 -o "$BATS_FILE_TMPDIR/shim.so" -x c - -ldl <<'EOF'
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-static int calls;
-
-/* AMANA_SHIM="FUNC:N:WHEN:ACTION": at the Nth call of FUNC, before or after it runs. */
-static void at(const char *fn, int after)
-{
-	const char *spec = getenv("AMANA_SHIM");
-	char f[32], when[8], action[512];
-	int n;
-	if (!spec || sscanf(spec, "%31[^:]:%d:%7[^:]:%511s", f, &n, when, action) != 4 ||
-	    strcmp(f, fn) != 0)
-		return;
-	if (!after)
-		calls++;
-	if (calls != n || (strcmp(when, "after") == 0) != after)
-		return;
-	if (strcmp(action, "kill") == 0) {
-		kill(getpid(), SIGKILL);
-	} else if (strcmp(action, "term") == 0) {
-		kill(getpid(), SIGTERM);
-	} else if (strncmp(action, "wait=", 5) == 0) {
-		/* A barrier: says it got here (PATH.reached), goes on once PATH.go exists. */
-		char p[600];
-		struct timespec ts = {0, 10000000};
-		snprintf(p, sizeof p, "%s.reached", action + 5);
-		close(open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-		snprintf(p, sizeof p, "%s.go", action + 5);
-		while (access(p, F_OK) != 0)
-			nanosleep(&ts, NULL);
-	}
-}
-
-#define HOOK(ret, name, params, args)                                   \
-	ret name params                                                 \
-	{                                                               \
-		static ret(*real) params;                               \
-		if (!real)                                              \
-			*(void **)&real = dlsym(RTLD_NEXT, #name);      \
-		at(#name, 0);                                           \
-		ret r = real args;                                      \
-		at(#name, 1);                                           \
-		return r;                                               \
-	}
-
-HOOK(int, link, (const char *a, const char *b), (a, b))
-HOOK(int, rename, (const char *a, const char *b), (a, b))
-HOOK(int, fsync, (int fd), (fd))
-HOOK(int, fdatasync, (int fd), (fd))
-HOOK(int, mkostemp, (char *t, int fl), (t, fl))
-HOOK(char *, mkdtemp, (char *t), (t))
-EOF
+	cc -shared -fPIC -O1 -o "$BATS_FILE_TMPDIR/shim.so" "$TOP/tests/lib/shim.c" -ldl
 	# A sparse attachment: big enough for a seal or an open to last a second or two, free
 	# on disk.
 	truncate -s "${BIG_MIB}M" "$BATS_FILE_TMPDIR/big.bin"
