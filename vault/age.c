@@ -1,6 +1,8 @@
 /*
- * age.c - the age encryptor (push) and decryptor (pull): the header on the way in and out,
- * the payload as STREAM chunks of 64 KiB sealed with ChaCha20-Poly1305, and ASCII armor.
+ * age.c - the age encryptor (push) and decryptor (pull), layer 4 of the age module (see
+ * age_impl.h): the header (age_header.c) on the way in and out, then the payload as STREAM
+ * chunks of 64 KiB (age_stream.c), and ASCII armor; and identity files, which may themselves
+ * be age files.
  *
  * Chunk i is sealed under the payload key with the nonce (11-byte big-endian i, flag), where
  * the flag is 1 only for the last chunk. The last chunk is empty only when the whole payload
@@ -22,38 +24,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vault/age_impl.h"
+#include "vault/age_header.h"
+#include "vault/age_stream.h"
 #include "vault/armor.h"
-#include "vault/hkdf.h"
 
 #define CHUNK_CT (AGE_CHUNK_SIZE + AGE_TAG_SIZE) /* a full chunk as stored */
 #define AGE_ID_PREFIX "age-encryption.org/"              /* how every binary file starts */
 #define PEEK_LEN (ARMOR_MAX_WHITESPACE + 256)            /* read before choosing armor */
 
-/* ---- shared ------------------------------------------------------------------------------ */
-
-static void store64_be(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)(v & 0xff);
-		v >>= 8;
-	}
-}
-
-void age_stream_nonce(uint8_t nonce[12], uint64_t counter, bool final)
-{
-	memset(nonce, 0, 3); /* the counter's top 3 bytes: never reached */
-	store64_be(nonce + 3, counter);
-	nonce[11] = final ? 1 : 0;
-}
-
-/* payload key = HKDF-SHA-256(ikm = file key, salt = payload nonce, info = "payload") */
-static void payload_key(uint8_t key[32], const uint8_t file_key[AGE_FILE_KEY_SIZE],
-			const uint8_t nonce[AGE_NONCE_SIZE])
-{
-	hkdf_sha256(key, 32, nonce, AGE_NONCE_SIZE, file_key, AGE_FILE_KEY_SIZE,
-		    (const uint8_t *)"payload", 7);
-}
+/* ---- readers and writers ----------------------------------------------------------------- */
 
 int age_mem_read(void *ctx, void *buf, size_t cap, size_t *got, struct err *e)
 {
@@ -142,14 +121,11 @@ static int enc_sink(struct age_encryptor *enc, const void *buf, size_t len, stru
 static int enc_seal(struct age_encryptor *enc, const unsigned char *src, size_t len, bool final,
 		    struct err *e)
 {
-	uint8_t nonce[12];
 	if (enc->counter == UINT64_MAX)
 		return err_set(e, ERR_USAGE, "the payload is too large for age's chunk counter");
 	if (enc_flush(enc, e) != 0)
 		return -1;
-	age_stream_nonce(nonce, enc->counter, final);
-	crypto_aead_chacha20poly1305_ietf_encrypt_detached(enc->chunk, enc->chunk + len, NULL, src,
-							   len, NULL, 0, NULL, nonce, enc->key);
+	age_chunk_seal(enc->key, enc->counter, final, src, len, enc->chunk);
 	enc->counter++;
 	return enc_sink(enc, enc->chunk, len + AGE_TAG_SIZE, e);
 }
@@ -159,11 +135,9 @@ int age_encrypt_init(struct age_encryptor **out, const struct age_recipients *re
 {
 	struct age_encryptor *enc = NULL;
 	struct age_secrets *s = NULL;
-	struct age_stanza *st = NULL;
-	size_t nst = 0;
 	unsigned char *hdr = NULL;
-	size_t hlen = 0, hcap = 0;
-	uint8_t mac[AGE_MAC_SIZE], nonce[AGE_NONCE_SIZE];
+	size_t hlen = 0;
+	uint8_t nonce[AGE_NONCE_SIZE];
 	int rc = -1;
 
 	*out = NULL;
@@ -185,22 +159,15 @@ int age_encrypt_init(struct age_encryptor **out, const struct age_recipients *re
 	if (!(s = age_secrets_new(e)))
 		goto done;
 	randombytes_buf(s->file_key, sizeof s->file_key);
-	if (age_recipients_wrap(recipients, s, &st, &nst, e) != 0)
+	if (age_header_write(recipients, s, &hdr, &hlen, e) != 0)
 		goto done;
-	if (age_header_encode(st, nst, &hdr, &hlen, &hcap, e) != 0)
-		goto done;
-	age_header_mac(mac, s->mac_key, s->file_key, hdr, hlen);
-	hlen = age_header_put_mac(hdr, hlen, mac);
 	randombytes_buf(nonce, sizeof nonce);
-	payload_key(enc->key, s->file_key, nonce);
+	age_payload_key(enc->key, s->file_key, nonce);
 	if (enc_sink(enc, hdr, hlen, e) != 0 || enc_sink(enc, nonce, sizeof nonce, e) != 0)
 		goto done;
 	rc = 0;
 done:
 	age_secrets_free(s);
-	for (size_t i = 0; i < nst; i++)
-		age_stanza_clear(&st[i]);
-	free(st);
 	free(hdr);
 	if (rc != 0) {
 		age_encrypt_free(enc);
@@ -332,8 +299,8 @@ struct age_decryptor {
 	age_read_fn fn;
 	void *ctx;
 	struct armor_reader *armor; /* NULL for binary input */
-	unsigned char *pre;         /* read ahead with the header: pre[pre_pos..pre_len) */
-	size_t pre_pos, pre_len;
+	struct age_hbuf pre;        /* read ahead with the header: pre.p[pre_pos..pre.len) */
+	size_t pre_pos;
 	uint8_t *key;               /* payload key, sodium_malloc'd */
 	uint64_t counter;           /* the next chunk's number */
 	bool done;                  /* the final chunk authenticated and nothing follows */
@@ -353,16 +320,16 @@ struct age_decryptor {
 /* Reads from the read-ahead, then the armor or the raw input. */
 static int src_read(struct age_decryptor *d, void *buf, size_t cap, size_t *got, struct err *e)
 {
-	if (d->pre_pos < d->pre_len) {
-		size_t n = d->pre_len - d->pre_pos;
+	if (d->pre_pos < d->pre.len) {
+		size_t n = d->pre.len - d->pre_pos;
 		if (n > cap)
 			n = cap;
-		memcpy(buf, d->pre + d->pre_pos, n);
+		memcpy(buf, d->pre.p + d->pre_pos, n);
 		d->pre_pos += n;
-		if (d->pre_pos == d->pre_len) {
-			free(d->pre);
-			d->pre = NULL;
-			d->pre_pos = d->pre_len = 0;
+		if (d->pre_pos == d->pre.len) {
+			free(d->pre.p);
+			memset(&d->pre, 0, sizeof d->pre);
+			d->pre_pos = 0;
 		}
 		*got = n;
 		return 0;
@@ -389,86 +356,43 @@ static int src_fill(struct age_decryptor *d, unsigned char *buf, size_t want, si
 	return 0;
 }
 
-/* Appends input to the header buffer d->pre (growing it); *got == 0 at the end. */
-static int hdr_more(struct age_decryptor *d, size_t *cap, size_t *got, struct err *e)
+/* The header's source: the armor once it is known to be armored, else the input itself. */
+static int hdr_src(void *ctx, void *buf, size_t cap, size_t *got, struct err *e)
 {
-	if (d->pre_len == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 4096;
-		unsigned char *nb = realloc(d->pre, ncap);
-		if (!nb)
-			return err_set(e, ERR_IO, "out of memory reading the age header");
-		d->pre = nb;
-		*cap = ncap;
-	}
-	int rc = d->armor ? armor_read(d->armor, d->pre + d->pre_len, *cap - d->pre_len, got, e)
-			  : d->fn(d->ctx, d->pre + d->pre_len, *cap - d->pre_len, got, e);
-	if (rc == 0)
-		d->pre_len += *got;
-	return rc;
+	struct age_decryptor *d = ctx;
+	return d->armor ? armor_read(d->armor, buf, cap, got, e) : d->fn(d->ctx, buf, cap, got, e);
 }
 
 /*
- * Reads the header into d->pre: tells armor from binary by the first bytes, then reads lines
- * until the MAC line ("---") has ended. *hend gets the header's length; bytes after it stay
- * in d->pre as the start of the payload.
+ * Reads the header into d->pre: tells armor from binary by the first bytes, then has the
+ * header layer read lines until the MAC line has ended. *hend gets the header's length;
+ * bytes after it stay in d->pre as the start of the payload.
  */
 static int read_header(struct age_decryptor *d, size_t *hend, struct err *e)
 {
-	static const char version[] = AGE_VERSION_LINE "\n";
-	size_t cap = 0, got = 0, scan = 0, line = 0;
+	size_t got = 0;
 
 	/* Enough of the input to tell armor (which may follow up to 1 KiB of whitespace)
 	 * from binary. A binary file starts with "age-encryption.org/"; anything else that
 	 * starts with '-' or has the BEGIN line close to its start is taken for armor, so
 	 * that damage before the BEGIN line is reported as bad armor. */
-	while (d->pre_len < PEEK_LEN) {
-		if (hdr_more(d, &cap, &got, e) != 0)
+	while (d->pre.len < PEEK_LEN) {
+		if (age_hbuf_read(&d->pre, 0, hdr_src, d, &got, e) != 0)
 			return -1;
 		if (got == 0)
 			break;
 	}
-	size_t vlen = d->pre_len < sizeof AGE_ID_PREFIX - 1 ? d->pre_len : sizeof AGE_ID_PREFIX - 1;
-	bool binary = d->pre_len > 0 && memcmp(d->pre, AGE_ID_PREFIX, vlen) == 0;
-	if (!binary && (armor_looks_armored(d->pre, d->pre_len) ||
-			memmem(d->pre, d->pre_len < PEEK_LEN ? d->pre_len : PEEK_LEN, ARMOR_BEGIN,
+	size_t n = d->pre.len;
+	size_t vlen = n < sizeof AGE_ID_PREFIX - 1 ? n : sizeof AGE_ID_PREFIX - 1;
+	bool binary = n > 0 && memcmp(d->pre.p, AGE_ID_PREFIX, vlen) == 0;
+	if (!binary && (armor_looks_armored(d->pre.p, n) ||
+			memmem(d->pre.p, n < PEEK_LEN ? n : PEEK_LEN, ARMOR_BEGIN,
 			       sizeof ARMOR_BEGIN - 1))) {
-		if (armor_reader_new(&d->armor, d->fn, d->ctx, d->pre, d->pre_len, e) != 0)
+		if (armor_reader_new(&d->armor, d->fn, d->ctx, d->pre.p, n, e) != 0)
 			return -1;
-		d->pre_len = 0;
+		d->pre.len = 0;
 	}
-	for (;;) {
-		unsigned char *nl = d->pre_len > scan ? memchr(d->pre + scan, '\n', d->pre_len - scan)
-						      : NULL;
-		if (!nl) {
-			if (d->pre_len >= AGE_HEADER_MAX)
-				return err_set(e, ERR_FORMAT, "invalid age header: longer than %d "
-							      "bytes",
-					       AGE_HEADER_MAX);
-			if (hdr_more(d, &cap, &got, e) != 0)
-				return -1;
-			if (got == 0) {
-				if (d->pre_len == 0)
-					return err_set(e, ERR_FORMAT, "invalid age header: the "
-								      "input is empty");
-				if (line == 0 && (d->pre_len < sizeof version - 1 ||
-						  memcmp(d->pre, version, sizeof version - 1) != 0))
-					break; /* the parser names what is wrong */
-				return err_set(e, ERR_FORMAT, "invalid age header: the input ends "
-							      "inside the header");
-			}
-			continue;
-		}
-		size_t start = scan;
-		scan = (size_t)(nl - d->pre) + 1;
-		line++;
-		if (line == 1 && (scan - start != sizeof version - 1 ||
-				  memcmp(d->pre, version, sizeof version - 1) != 0))
-			break; /* not an age v1 file: the parser says so */
-		if (scan - start >= 4 && memcmp(d->pre + start, "---", 3) == 0)
-			break;
-	}
-	*hend = scan;
-	return 0;
+	return age_header_scan(&d->pre, hdr_src, d, false, hend, e);
 }
 
 int age_decrypt_init(struct age_decryptor **out, const struct age_identities *ids,
@@ -477,7 +401,7 @@ int age_decrypt_init(struct age_decryptor **out, const struct age_identities *id
 	struct age_decryptor *d = NULL;
 	struct age_secrets *s = NULL;
 	struct age_header h;
-	uint8_t mac[AGE_MAC_SIZE], nonce[AGE_NONCE_SIZE];
+	uint8_t nonce[AGE_NONCE_SIZE];
 	size_t hend = 0, got = 0;
 	int rc = -1;
 
@@ -499,20 +423,14 @@ int age_decrypt_init(struct age_decryptor **out, const struct age_identities *id
 	}
 	if (read_header(d, &hend, e) != 0)
 		goto done;
-	if (age_header_parse(d->pre, hend, &h, e) != 0 || age_header_check(&h, e) != 0)
+	if (age_header_parse(d->pre.p, hend, &h, e) != 0 || age_header_check(&h, e) != 0)
 		goto done;
 	if (!(s = age_secrets_new(e)))
 		goto done;
-	if (age_identities_unwrap(ids, &h, s, e) != 0)
+	if (age_header_verify(&h, d->pre.p, ids, s, e) != 0)
 		goto done;
 	d->has_recipient = s->matched_x25519;
 	memcpy(d->recipient, s->matched_pk, 32);
-	age_header_mac(mac, s->mac_key, s->file_key, d->pre, h.mac_input_len);
-	if (crypto_verify_32(mac, h.mac) != 0) {
-		err_set(e, ERR_VERIFY, "header MAC does not match");
-		err_hint(e, "the file was altered or damaged after it was encrypted");
-		goto done;
-	}
 	d->pre_pos = hend;
 	if (src_fill(d, nonce, sizeof nonce, &got, e) != 0)
 		goto done;
@@ -520,7 +438,7 @@ int age_decrypt_init(struct age_decryptor **out, const struct age_identities *id
 		err_set(e, ERR_FORMAT, "invalid age header: the file ends before the payload nonce");
 		goto done;
 	}
-	payload_key(d->key, s->file_key, nonce);
+	age_payload_key(d->key, s->file_key, nonce);
 	rc = 0;
 done:
 	age_secrets_free(s);
@@ -756,7 +674,111 @@ void age_decrypt_free(struct age_decryptor *d)
 	}
 	age_par_free(d->par);
 	free(d->batch); /* ciphertext only */
-	free(d->pre);
+	free(d->pre.p);
 	armor_reader_free(d->armor);
 	free(d);
+}
+
+/* ---- identity files ---------------------------------------------------------------------- */
+
+static bool starts_with(const char *s, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+	return n >= k && memcmp(s, prefix, k) == 0;
+}
+
+/* Decrypts a passphrase-protected identity file (an age file with an scrypt stanza) into
+ * sodium_malloc'd memory and adds what it holds. */
+static int add_encrypted_identity_file(struct age_identities *ids, const unsigned char *data,
+				       size_t len, const char *name, struct err *e)
+{
+	struct age_identities *pw = NULL;
+	struct age_decryptor *dec = NULL;
+	unsigned char *plain = NULL;
+	char *pass = NULL;
+	size_t passlen = 0, plen = 0;
+	int rc = -1;
+	char prompt[300];
+
+	void *pass_ctx = NULL;
+	age_passphrase_fn pass_fn = age_identities_passphrase_fn(ids, &pass_ctx);
+	if (!pass_fn) {
+		err_set(e, ERR_KEY, "identity file '%s' is encrypted with a passphrase, and there is "
+				    "no way to ask for it here",
+			name);
+		return -1;
+	}
+	snprintf(prompt, sizeof prompt, "Enter passphrase for identity file '%s': ", name);
+	if (pass_fn(pass_ctx, prompt, &pass, &passlen, e) != 0)
+		return -1;
+	if (age_identities_new(&pw, e) != 0)
+		goto done;
+	if (age_identities_add_passphrase(pw, pass, passlen, e) != 0)
+		goto done;
+	sodium_free(pass);
+	pass = NULL;
+
+	struct age_mem_reader src = {data, len, 0};
+	if (age_decrypt_init(&dec, pw, age_mem_read, &src, e) != 0) {
+		if (e->code == ERR_KEY)
+			err_hint(e, "check the passphrase of identity file '%s'", name);
+		err_prefix(e, "identity file '%s'", name);
+		goto done;
+	}
+	plain = sodium_malloc(AGE_IDENTITY_FILE_MAX + 1);
+	if (!plain) {
+		err_set(e, ERR_IO, "out of memory for identity file '%s'", name);
+		goto done;
+	}
+	for (;;) {
+		size_t got = 0;
+		if (plen > AGE_IDENTITY_FILE_MAX) {
+			err_set(e, ERR_KEY, "identity file '%s' holds more than %d bytes", name,
+				AGE_IDENTITY_FILE_MAX);
+			goto done;
+		}
+		if (age_decrypt_read(dec, plain + plen, AGE_IDENTITY_FILE_MAX + 1 - plen, &got, e) !=
+		    0) {
+			err_prefix(e, "identity file '%s'", name);
+			goto done;
+		}
+		if (got == 0)
+			break;
+		plen += got;
+	}
+	if (plen >= 22 && memcmp(plain, AGE_VERSION_LINE "\n", 22) == 0) {
+		err_set(e, ERR_KEY, "identity file '%s' is encrypted twice", name);
+		goto done;
+	}
+	rc = age_identities_add_text(ids, plain, plen, name, e);
+done:
+	if (plain) {
+		sodium_memzero(plain, plen);
+		sodium_free(plain);
+	}
+	if (pass)
+		sodium_free(pass);
+	age_decrypt_free(dec);
+	age_identities_free(pw);
+	return rc;
+}
+
+int age_identities_add_file(struct age_identities *ids, const unsigned char *data, size_t len,
+			    const char *name, struct err *e)
+{
+	size_t i = 0;
+	while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
+		i++;
+	const char *rest = (const char *)data + i;
+	size_t rn = len - i;
+	if (starts_with(rest, rn, AGE_VERSION_LINE "\n") || starts_with(rest, rn, ARMOR_BEGIN))
+		return add_encrypted_identity_file(ids, data, len, name, e);
+	if (starts_with(rest, rn, "-----BEGIN") || starts_with(rest, rn, "ssh-")) {
+		err_set(e, ERR_KEY, "unsupported identity type: '%s' looks like an SSH or PEM "
+				    "private key, which amana does not support",
+			name);
+		return err_hint(e, "use an age identity file (AGE-SECRET-KEY-1...), made with "
+				   "'amana key new encrypt' or age-keygen");
+	}
+	return age_identities_add_text(ids, data, len, name, e);
 }

@@ -20,6 +20,10 @@
  * Secrets (identities, passphrases, file keys and every key derived from them) live only in
  * sodium_malloc'd memory and are wiped on every path. The format notes are in
  * docs/formats/age.md; the CCTV vectors under tests/vectors/age are the reference tests.
+ *
+ * The module is built in layers that point one way (age_impl.h lists them): keys
+ * (age_keys.c) <- header (age_header.c, the one place that reads and writes headers) <-
+ * stream (age_stream.c) <- files (age.c, age_chunked.c). This header is what they export.
  */
 #ifndef AMANA_AGE_H
 #define AMANA_AGE_H

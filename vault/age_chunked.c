@@ -1,5 +1,7 @@
 /*
- * age_chunked.c - out-of-order STREAM sealing for seal's payload. See age_chunked.h.
+ * age_chunked.c - out-of-order STREAM sealing for seal's payload (layer 4 of the age module,
+ * beside age.c; see age_impl.h): the header comes from age_header_write, each chunk from
+ * age_chunk_seal. See age_chunked.h.
  */
 #include "vault/age_chunked.h"
 
@@ -7,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vault/age_impl.h"
-#include "vault/hkdf.h"
+#include "vault/age_header.h"
+#include "vault/age_stream.h"
 
 struct age_chunked {
 	uint8_t *key;	       /* payload key, sodium_malloc'd */
@@ -20,10 +22,9 @@ int age_chunked_new(struct age_chunked **out, const struct age_recipients *r, st
 {
 	struct age_chunked *c = calloc(1, sizeof *c);
 	struct age_secrets *s = NULL;
-	struct age_stanza *st = NULL;
-	size_t nst = 0, hlen = 0, hcap = 0;
+	size_t hlen = 0;
 	unsigned char *hdr = NULL;
-	uint8_t mac[AGE_MAC_SIZE], nonce[AGE_NONCE_SIZE];
+	uint8_t nonce[AGE_NONCE_SIZE];
 	int rc = -1;
 
 	*out = NULL;
@@ -34,11 +35,8 @@ int age_chunked_new(struct age_chunked **out, const struct age_recipients *r, st
 	if (!(s = age_secrets_new(e)))
 		goto done;
 	randombytes_buf(s->file_key, sizeof s->file_key);
-	if (age_recipients_wrap(r, s, &st, &nst, e) != 0 ||
-	    age_header_encode(st, nst, &hdr, &hlen, &hcap, e) != 0)
+	if (age_header_write(r, s, &hdr, &hlen, e) != 0)
 		goto done;
-	age_header_mac(mac, s->mac_key, s->file_key, hdr, hlen);
-	hlen = age_header_put_mac(hdr, hlen, mac);
 	if (!(c->prefix = malloc(hlen + AGE_NONCE_SIZE))) {
 		err_set(e, ERR_IO, "out of memory");
 		goto done;
@@ -47,16 +45,12 @@ int age_chunked_new(struct age_chunked **out, const struct age_recipients *r, st
 	memcpy(c->prefix, hdr, hlen);
 	memcpy(c->prefix + hlen, nonce, sizeof nonce);
 	c->prefix_len = hlen + sizeof nonce;
-	hkdf_sha256(c->key, 32, nonce, sizeof nonce, s->file_key, sizeof s->file_key,
-		    (const uint8_t *)"payload", 7);
+	age_payload_key(c->key, s->file_key, nonce);
 	*out = c;
 	c = NULL;
 	rc = 0;
 done:
 	age_secrets_free(s);
-	for (size_t i = 0; i < nst; i++)
-		age_stanza_clear(&st[i]);
-	free(st);
 	free(hdr);
 	age_chunked_free(c);
 	return rc;
@@ -80,10 +74,7 @@ const unsigned char *age_chunked_prefix(const struct age_chunked *c, size_t *len
 void age_chunked_seal(const struct age_chunked *c, uint64_t index, bool last,
 		      const unsigned char *in, size_t len, unsigned char *out)
 {
-	uint8_t nonce[12];
-	age_stream_nonce(nonce, index, last);
-	crypto_aead_chacha20poly1305_ietf_encrypt_detached(out, out + len, NULL, in, len, NULL, 0,
-							   NULL, nonce, c->key);
+	age_chunk_seal(c->key, index, last, in, len, out);
 }
 
 uint64_t age_chunked_offset(const struct age_chunked *c, uint64_t index)

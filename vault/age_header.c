@@ -1,6 +1,7 @@
 /*
- * age_header.c - the age v1 header: a strict parser, the checks of the stanza types amana
- * knows, the encoder and the header MAC.
+ * age_header.c - the age v1 header (layer 2 of the age module, see age_impl.h): finding its
+ * end in an input, a strict parser, the checks of the stanza types amana knows, unwrapping
+ * and MAC verification, and the one writer of headers.
  *
  * The parser accepts exactly one spelling of each header (LF line ends, single spaces,
  * canonical unpadded base64, bodies wrapped at 64 columns and ended by a shorter line), so
@@ -12,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vault/age_impl.h"
+#include "vault/age_header.h"
 #include "vault/base64.h"
 #include "vault/hkdf.h"
 
@@ -27,16 +28,6 @@ static int hdr_fail(struct err *e, const char *fmt, ...)
 	return err_set(e, ERR_FORMAT, "invalid age header: %s", what);
 }
 
-void age_stanza_clear(struct age_stanza *st)
-{
-	if (st->args) {
-		free(st->args[0]); /* one block holds every argument */
-		free(st->args);
-	}
-	free(st->body);
-	memset(st, 0, sizeof *st);
-}
-
 void age_header_free(struct age_header *h)
 {
 	for (size_t i = 0; i < h->nstanzas; i++)
@@ -44,6 +35,84 @@ void age_header_free(struct age_header *h)
 	free(h->stanzas);
 	memset(h, 0, sizeof *h);
 }
+
+/* ---- finding the end of a header in an input --------------------------------------------- */
+
+int age_hbuf_read(struct age_hbuf *b, size_t max, age_read_fn fn, void *ctx, size_t *got,
+		  struct err *e)
+{
+	if (max == 0 ? b->len == b->cap : b->cap - b->len < max) {
+		size_t ncap = b->cap ? b->cap * 2 : 4096;
+		while (ncap - b->len < max)
+			ncap *= 2;
+		unsigned char *nb = realloc(b->p, ncap);
+		if (!nb)
+			return err_set(e, ERR_IO, "out of memory reading the age header");
+		b->p = nb;
+		b->cap = ncap;
+	}
+	if (fn(ctx, b->p + b->len, max ? max : b->cap - b->len, got, e) != 0)
+		return -1;
+	b->len += *got;
+	return 0;
+}
+
+/*
+ * For exact scans: the fewest bytes that a well-formed header still holds when its current
+ * line, line[0..n), has not ended yet. Any line but the MAC line is followed by at least the
+ * MAC line ("--- ", 43 characters, LF); the MAC line, which starts with "---", is exactly
+ * AGE_MAC_LINE_LEN bytes. A line that may still become either ("", "-", "--") is left at
+ * least that many bytes too, as a stanza line is longer.
+ */
+static size_t header_left(const unsigned char *line, size_t n)
+{
+	if (n == 0)
+		return AGE_MAC_LINE_LEN;
+	if (memcmp(line, "---", n < 3 ? n : 3) != 0)
+		return 1 + AGE_MAC_LINE_LEN; /* this line's LF, then the MAC line */
+	if (n < AGE_MAC_LINE_LEN)
+		return AGE_MAC_LINE_LEN - n;
+	return 4096; /* a MAC line too long: malformed, and the parser will say so */
+}
+
+int age_header_scan(struct age_hbuf *b, age_read_fn fn, void *ctx, bool exact, size_t *hend,
+		    struct err *e)
+{
+	static const char version[] = AGE_VERSION_LINE "\n";
+	size_t got = 0, scan = 0, line = 0;
+
+	for (;;) {
+		unsigned char *nl = b->len > scan ? memchr(b->p + scan, '\n', b->len - scan) : NULL;
+		if (!nl) {
+			if (b->len >= AGE_HEADER_MAX)
+				return hdr_fail(e, "longer than %d bytes", AGE_HEADER_MAX);
+			size_t max = exact ? header_left(b->p + scan, b->len - scan) : 0;
+			if (age_hbuf_read(b, max, fn, ctx, &got, e) != 0)
+				return -1;
+			if (got == 0) {
+				if (b->len == 0)
+					return hdr_fail(e, "the input is empty");
+				if (line == 0 && (b->len < sizeof version - 1 ||
+						  memcmp(b->p, version, sizeof version - 1) != 0))
+					break; /* the parser names what is wrong */
+				return hdr_fail(e, "the input ends inside the header");
+			}
+			continue;
+		}
+		size_t start = scan;
+		scan = (size_t)(nl - b->p) + 1;
+		line++;
+		if (line == 1 && (scan - start != sizeof version - 1 ||
+				  memcmp(b->p, version, sizeof version - 1) != 0))
+			break; /* not an age v1 file: the parser says so */
+		if (scan - start >= 4 && memcmp(b->p + start, "---", 3) == 0)
+			break;
+	}
+	*hend = scan;
+	return 0;
+}
+
+/* ---- parsing ----------------------------------------------------------------------------- */
 
 static bool is_b64char(unsigned char c)
 {
@@ -249,6 +318,35 @@ int age_header_check(const struct age_header *h, struct err *e)
 	return 0;
 }
 
+bool age_header_has_scrypt(const struct age_header *h)
+{
+	for (size_t i = 0; i < h->nstanzas; i++)
+		if (strcmp(h->stanzas[i].args[0], "scrypt") == 0)
+			return true;
+	return false;
+}
+
+/* ---- opening ----------------------------------------------------------------------------- */
+
+int age_header_verify(const struct age_header *h, const unsigned char *buf,
+		      const struct age_identities *ids, struct age_secrets *s, struct err *e)
+{
+	uint8_t mac[AGE_MAC_SIZE];
+	if (age_identities_unwrap(ids, h->stanzas, h->nstanzas, s, e) != 0) {
+		sodium_memzero(s->file_key, sizeof s->file_key);
+		return -1;
+	}
+	age_header_mac(mac, s->mac_key, s->file_key, buf, h->mac_input_len);
+	int bad = crypto_verify_32(mac, h->mac);
+	sodium_memzero(mac, sizeof mac); /* the right MAC for these bytes: not to be left about */
+	if (bad != 0) {
+		sodium_memzero(s->file_key, sizeof s->file_key);
+		err_set(e, ERR_VERIFY, "header MAC does not match");
+		return err_hint(e, "the file was altered or damaged after it was encrypted");
+	}
+	return 0;
+}
+
 /* ---- encoding ---------------------------------------------------------------------------- */
 
 int age_header_encode(const struct age_stanza *st, size_t n, unsigned char **out, size_t *len,
@@ -329,4 +427,33 @@ void age_header_mac(uint8_t mac[AGE_MAC_SIZE], uint8_t mac_key[32],
 	crypto_auth_hmacsha256_final(&st, mac);
 	sodium_memzero(&st, sizeof st);
 	sodium_memzero(mac_key, 32);
+}
+
+/* ---- writing ----------------------------------------------------------------------------- */
+
+int age_header_write(const struct age_recipients *r, struct age_secrets *s, unsigned char **out,
+		     size_t *len, struct err *e)
+{
+	struct age_stanza *st = NULL;
+	size_t nst = 0, hlen = 0, hcap = 0;
+	unsigned char *hdr = NULL;
+	uint8_t mac[AGE_MAC_SIZE];
+	int rc = -1;
+
+	*out = NULL;
+	*len = 0;
+	if (age_recipients_wrap(r, s, &st, &nst, e) != 0 ||
+	    age_header_encode(st, nst, &hdr, &hlen, &hcap, e) != 0)
+		goto done;
+	age_header_mac(mac, s->mac_key, s->file_key, hdr, hlen);
+	*len = age_header_put_mac(hdr, hlen, mac);
+	*out = hdr;
+	hdr = NULL;
+	rc = 0;
+done:
+	for (size_t i = 0; i < nst; i++)
+		age_stanza_clear(&st[i]);
+	free(st);
+	free(hdr);
+	return rc;
 }

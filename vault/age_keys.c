@@ -1,7 +1,8 @@
 /*
- * age_keys.c - age keys and what is done with them: recipient and identity strings, the
- * recipient and identity sets (with recipients files and identity files, passphrase-protected
- * ones included), and wrapping and unwrapping the file key in X25519 and scrypt stanzas.
+ * age_keys.c - age keys and what is done with them (layer 1 of the age module, see
+ * age_impl.h): recipient and identity strings, the recipient and identity sets (with
+ * recipients files and plain identity files; age.c decrypts passphrase-protected ones), and
+ * wrapping and unwrapping the file key in X25519 and scrypt stanzas.
  *
  * Identities and passphrases are kept in sodium_malloc'd memory, one allocation each, and
  * wiped when the set is freed. Messages never quote an identity, not even a malformed one.
@@ -12,8 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "vault/age_impl.h"
-#include "vault/armor.h"
+#include "vault/age_keys.h"
 #include "vault/base64.h"
 #include "vault/bech32.h"
 #include "vault/hkdf.h"
@@ -72,6 +72,16 @@ void age_secrets_free(struct age_secrets *s)
 {
 	if (s)
 		sodium_free(s); /* sodium_free wipes before unmapping */
+}
+
+void age_stanza_clear(struct age_stanza *st)
+{
+	if (st->args) {
+		free(st->args[0]); /* one block holds every argument */
+		free(st->args);
+	}
+	free(st->body);
+	memset(st, 0, sizeof *st);
 }
 
 /* ---- key strings ------------------------------------------------------------------------- */
@@ -215,6 +225,14 @@ size_t age_recipients_count(const struct age_recipients *r)
 	return r ? r->n : 0;
 }
 
+bool age_recipients_x25519_only(const struct age_recipients *r)
+{
+	for (size_t i = 0; r && i < r->n; i++)
+		if (r->items[i].kind != KIND_X25519)
+			return false;
+	return true;
+}
+
 static struct age_recipient *recipients_grow(struct age_recipients *r, struct err *e)
 {
 	if (r->n == r->cap) {
@@ -342,6 +360,12 @@ size_t age_identities_count(const struct age_identities *ids)
 	return ids ? ids->n : 0;
 }
 
+age_passphrase_fn age_identities_passphrase_fn(const struct age_identities *ids, void **ctx)
+{
+	*ctx = ids->pass_ctx;
+	return ids->pass_fn;
+}
+
 /* A new, wiped identity in sodium_malloc'd memory, already in the set. */
 static struct age_identity *identities_grow(struct age_identities *ids, struct err *e)
 {
@@ -407,9 +431,8 @@ int age_identities_add_passphrase(struct age_identities *ids, const char *pass, 
 	return 0;
 }
 
-/* Adds the identities of a plain identity file. */
-static int add_plain_identity_file(struct age_identities *ids, const unsigned char *data,
-				   size_t len, const char *name, struct err *e)
+int age_identities_add_text(struct age_identities *ids, const unsigned char *data, size_t len,
+			    const char *name, struct err *e)
 {
 	size_t pos = 0, lineno = 0, added = 0;
 	while (pos < len) {
@@ -432,100 +455,6 @@ static int add_plain_identity_file(struct age_identities *ids, const unsigned ch
 				   "age-keygen writes them");
 	}
 	return 0;
-}
-
-/* Decrypts a passphrase-protected identity file (an age file with an scrypt stanza) into
- * sodium_malloc'd memory and adds what it holds. */
-static int add_encrypted_identity_file(struct age_identities *ids, const unsigned char *data,
-				       size_t len, const char *name, struct err *e)
-{
-	struct age_identities *pw = NULL;
-	struct age_decryptor *dec = NULL;
-	unsigned char *plain = NULL;
-	char *pass = NULL;
-	size_t passlen = 0, plen = 0;
-	int rc = -1;
-	char prompt[300];
-
-	if (!ids->pass_fn) {
-		err_set(e, ERR_KEY, "identity file '%s' is encrypted with a passphrase, and there is "
-				    "no way to ask for it here",
-			name);
-		return -1;
-	}
-	snprintf(prompt, sizeof prompt, "Enter passphrase for identity file '%s': ", name);
-	if (ids->pass_fn(ids->pass_ctx, prompt, &pass, &passlen, e) != 0)
-		return -1;
-	if (age_identities_new(&pw, e) != 0)
-		goto done;
-	if (age_identities_add_passphrase(pw, pass, passlen, e) != 0)
-		goto done;
-	sodium_free(pass);
-	pass = NULL;
-
-	struct age_mem_reader src = {data, len, 0};
-	if (age_decrypt_init(&dec, pw, age_mem_read, &src, e) != 0) {
-		if (e->code == ERR_KEY)
-			err_hint(e, "check the passphrase of identity file '%s'", name);
-		err_prefix(e, "identity file '%s'", name);
-		goto done;
-	}
-	plain = sodium_malloc(AGE_IDENTITY_FILE_MAX + 1);
-	if (!plain) {
-		err_set(e, ERR_IO, "out of memory for identity file '%s'", name);
-		goto done;
-	}
-	for (;;) {
-		size_t got = 0;
-		if (plen > AGE_IDENTITY_FILE_MAX) {
-			err_set(e, ERR_KEY, "identity file '%s' holds more than %d bytes", name,
-				AGE_IDENTITY_FILE_MAX);
-			goto done;
-		}
-		if (age_decrypt_read(dec, plain + plen, AGE_IDENTITY_FILE_MAX + 1 - plen, &got, e) !=
-		    0) {
-			err_prefix(e, "identity file '%s'", name);
-			goto done;
-		}
-		if (got == 0)
-			break;
-		plen += got;
-	}
-	if (plen >= 22 && memcmp(plain, AGE_VERSION_LINE "\n", 22) == 0) {
-		err_set(e, ERR_KEY, "identity file '%s' is encrypted twice", name);
-		goto done;
-	}
-	rc = add_plain_identity_file(ids, plain, plen, name, e);
-done:
-	if (plain) {
-		sodium_memzero(plain, plen);
-		sodium_free(plain);
-	}
-	if (pass)
-		sodium_free(pass);
-	age_decrypt_free(dec);
-	age_identities_free(pw);
-	return rc;
-}
-
-int age_identities_add_file(struct age_identities *ids, const unsigned char *data, size_t len,
-			    const char *name, struct err *e)
-{
-	size_t i = 0;
-	while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
-		i++;
-	const char *rest = (const char *)data + i;
-	size_t rn = len - i;
-	if (starts_with(rest, rn, AGE_VERSION_LINE "\n") || starts_with(rest, rn, ARMOR_BEGIN))
-		return add_encrypted_identity_file(ids, data, len, name, e);
-	if (starts_with(rest, rn, "-----BEGIN") || starts_with(rest, rn, "ssh-")) {
-		err_set(e, ERR_KEY, "unsupported identity type: '%s' looks like an SSH or PEM "
-				    "private key, which amana does not support",
-			name);
-		return err_hint(e, "use an age identity file (AGE-SECRET-KEY-1...), made with "
-				   "'amana key new encrypt' or age-keygen");
-	}
-	return add_plain_identity_file(ids, data, len, name, e);
 }
 
 /* ---- wrapping ---------------------------------------------------------------------------- */
@@ -706,16 +635,16 @@ static int unwrap_scrypt(const char *pass, size_t passlen, const struct age_stan
 	return open_file_key(st, s);
 }
 
-/* Lists the distinct stanza types of h, quoted, into buf: the first six, then "...". Each
+/* Lists the distinct types of the n stanzas st, quoted, into buf: the first six, then "...". Each
  * stanza is compared with the types shown so far only, so that a header of a hundred thousand
  * stanzas costs a hundred thousand comparisons, not their square. */
-static void list_types(const struct age_header *h, char *buf, size_t cap)
+static void list_types(const struct age_stanza *st, size_t n_st, char *buf, size_t cap)
 {
 	const char *shown[6];
 	size_t o = 0, n = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < h->nstanzas && o + 1 < cap; i++) {
-		const char *type = h->stanzas[i].args[0];
+	for (size_t i = 0; i < n_st && o + 1 < cap; i++) {
+		const char *type = st[i].args[0];
 		bool seen = false;
 		for (size_t k = 0; k < n && !seen; k++)
 			seen = strcmp(shown[k], type) == 0;
@@ -734,10 +663,9 @@ static void list_types(const struct age_header *h, char *buf, size_t cap)
 }
 
 /* The file is passphrase-encrypted: try the passphrases given, else ask for one. */
-static int unwrap_passphrase(const struct age_identities *ids, const struct age_header *h,
+static int unwrap_passphrase(const struct age_identities *ids, const struct age_stanza *st,
 			     struct age_secrets *s, struct err *e)
 {
-	const struct age_stanza *st = &h->stanzas[0];
 	size_t npass = 0, nx = 0;
 	for (size_t i = 0; ids && i < ids->n; i++) {
 		if (ids->items[i]->kind != KIND_SCRYPT) {
@@ -773,14 +701,14 @@ static int unwrap_passphrase(const struct age_identities *ids, const struct age_
 	return err_hint(e, "check the passphrase and try again");
 }
 
-int age_identities_unwrap(const struct age_identities *ids, const struct age_header *h,
+int age_identities_unwrap(const struct age_identities *ids, const struct age_stanza *st, size_t n,
 			  struct age_secrets *s, struct err *e)
 {
 	size_t nx25519 = 0, nids = 0;
-	for (size_t i = 0; i < h->nstanzas; i++) {
-		if (strcmp(h->stanzas[i].args[0], "scrypt") == 0)
-			return unwrap_passphrase(ids, h, s, e);
-		if (strcmp(h->stanzas[i].args[0], "X25519") == 0)
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(st[i].args[0], "scrypt") == 0)
+			return unwrap_passphrase(ids, &st[i], s, e); /* it stands alone */
+		if (strcmp(st[i].args[0], "X25519") == 0)
 			nx25519++;
 	}
 	for (size_t k = 0; ids && k < ids->n; k++) {
@@ -788,13 +716,14 @@ int age_identities_unwrap(const struct age_identities *ids, const struct age_hea
 		if (id->kind != KIND_X25519)
 			continue;
 		nids++;
-		for (size_t i = 0; i < h->nstanzas; i++) {
-			if (strcmp(h->stanzas[i].args[0], "X25519") != 0)
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(st[i].args[0], "X25519") != 0)
 				continue;
-			int rc = unwrap_x25519(id, &h->stanzas[i], i, s, e);
+			int rc = unwrap_x25519(id, &st[i], i, s, e);
 			if (rc > 0) {
 				s->matched_x25519 = true;
 				memcpy(s->matched_pk, id->pk, 32);
+				s->matched_stanza = i + 1;
 			}
 			if (rc != 0)
 				return rc > 0 ? 0 : -1;
@@ -802,7 +731,7 @@ int age_identities_unwrap(const struct age_identities *ids, const struct age_hea
 	}
 	if (nx25519 == 0) {
 		char types[256];
-		list_types(h, types, sizeof types);
+		list_types(st, n, types, sizeof types);
 		err_set(e, ERR_KEY, "no identity matches: the file's recipient stanzas are of type %s, "
 				    "none of which amana supports (unsupported recipient type)",
 			types);

@@ -1,5 +1,6 @@
 /*
- * age_stream.c - sealing and opening runs of full STREAM chunks on two cores.
+ * age_stream.c - the STREAM payload (layer 3 of the age module, see age_impl.h): the payload
+ * key, chunk nonces, one chunk sealed, and runs of full chunks sealed and opened on two cores.
  *
  * One ChaCha20-Poly1305 pass over a 64 KiB chunk is independent of every other chunk, so a
  * run of chunks that are known not to be the last one can be split between the calling
@@ -17,10 +18,46 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vault/age_impl.h"
+#include "vault/age_stream.h"
+#include "vault/hkdf.h"
 #include "vault/io.h"
 
 #define CT (AGE_CHUNK_SIZE + AGE_TAG_SIZE)
+
+/* ---- keys, nonces, one chunk ------------------------------------------------------------- */
+
+void age_payload_key(uint8_t key[32], const uint8_t file_key[AGE_FILE_KEY_SIZE],
+		     const uint8_t nonce[AGE_NONCE_SIZE])
+{
+	hkdf_sha256(key, 32, nonce, AGE_NONCE_SIZE, file_key, AGE_FILE_KEY_SIZE,
+		    (const uint8_t *)"payload", 7);
+}
+
+static void store64_be(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+void age_stream_nonce(uint8_t nonce[12], uint64_t counter, bool final)
+{
+	memset(nonce, 0, 3); /* the counter's top 3 bytes: never reached */
+	store64_be(nonce + 3, counter);
+	nonce[11] = final ? 1 : 0;
+}
+
+void age_chunk_seal(const uint8_t *key, uint64_t counter, bool final, const unsigned char *in,
+		    size_t len, unsigned char *out)
+{
+	uint8_t nonce[12];
+	age_stream_nonce(nonce, counter, final);
+	crypto_aead_chacha20poly1305_ietf_encrypt_detached(out, out + len, NULL, in, len, NULL, 0,
+							   NULL, nonce, key);
+}
+
+/* ---- runs of full chunks on two cores ---------------------------------------------------- */
 
 struct age_run {
 	bool seal;
@@ -48,14 +85,12 @@ static void run_chunks(struct age_run *r)
 	uint8_t nonce[12];
 	for (r->done = 0; r->done < r->n; r->done++) {
 		size_t i = r->done;
-		age_stream_nonce(nonce, r->base + i, false);
 		if (r->seal) {
-			unsigned char *c = r->dst + i * CT;
-			crypto_aead_chacha20poly1305_ietf_encrypt_detached(
-				c, c + AGE_CHUNK_SIZE, NULL, r->src + i * AGE_CHUNK_SIZE,
-				AGE_CHUNK_SIZE, NULL, 0, NULL, nonce, r->key);
+			age_chunk_seal(r->key, r->base + i, false, r->src + i * AGE_CHUNK_SIZE,
+				       AGE_CHUNK_SIZE, r->dst + i * CT);
 		} else {
 			const unsigned char *c = r->src + i * CT;
+			age_stream_nonce(nonce, r->base + i, false);
 			if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(
 				    r->dst + i * AGE_CHUNK_SIZE, NULL, c, AGE_CHUNK_SIZE,
 				    c + AGE_CHUNK_SIZE, NULL, 0, nonce, r->key) != 0)
