@@ -23,7 +23,8 @@
  *
  * The module is built in layers that point one way (age_impl.h lists them): keys
  * (age_keys.c) <- header (age_header.c, the one place that reads and writes headers) <-
- * stream (age_stream.c) <- files (age.c, age_chunked.c). This header is what they export.
+ * stream (age_stream.c) <- files (age.c, age_rewrap.c, age_chunked.c). This header is what
+ * they export.
  */
 #ifndef AMANA_AGE_H
 #define AMANA_AGE_H
@@ -180,6 +181,48 @@ bool age_decrypt_recipient(const struct age_decryptor *dec, char out[AGE_RECIPIE
 
 /* Frees the decryptor, wiping its keys and buffers (NULL is fine). */
 void age_decrypt_free(struct age_decryptor *dec);
+
+/* ---- re-wrapping: a new header for an existing file ------------------------------------- */
+
+/* What age_rewrap read in the old header. All public. */
+struct age_rewrap_info {
+	uint64_t header_len; /* the old header's bytes, version line through the MAC line's LF: the
+			      * body (payload nonce, then chunks) starts at this offset */
+	size_t stanzas;      /* stanzas in the old header, of every type (grease included) */
+	size_t matched;      /* the one the identity opened, counted from 1 */
+	char recipient[AGE_RECIPIENT_LEN + 1]; /* the recipient ("age1...") of that identity */
+};
+
+/*
+ * Reads the header of a binary age file from fn(ctx, ...), opens its file key with one of
+ * ids (X25519 identities), checks its MAC, and writes a new header that gives the same file
+ * key to the recipients of to, with fresh stanzas and a new MAC. Appending the old file's
+ * body (every byte after info->header_len) to *new_header makes an age file that the new
+ * recipients decrypt to the same plaintext, and the old recipients no longer can (unless
+ * they are in to again). This is what "amana readdress" does to payload.age.
+ *
+ * Reading: fn is asked for the header's bytes and never for one byte more, so on success the
+ * input stands at the first byte of the body, ready for the caller to copy, and every byte
+ * that went through fn was a header byte (a caller that hashes what it hands to fn, then the
+ * body, hashes the whole old file). The body itself is neither read nor checked: the cost is
+ * the header's, whatever the size of the file.
+ *
+ * Secrets: the file key lives only inside this call, in sodium_malloc'd memory that is wiped
+ * on every path; it is never handed out. *new_header is malloc'd public bytes (*new_len of
+ * them) that the caller frees; they are NULL and 0 after a failure. ids and to are only read.
+ *
+ * Errors: a malformed header is ERR_FORMAT ("invalid age header: ..."), as is ASCII-armored
+ * input (refused: re-wrapping keeps the body byte for byte, so it takes binary age, which
+ * bundles carry); no identity that opens a stanza is ERR_KEY, and so is a passphrase-encrypted
+ * file (an scrypt stanza: only files for X25519 recipients can be re-wrapped; the passphrase
+ * is never asked for); a header MAC that does not match is ERR_VERIFY; a passphrase among the
+ * new recipients, no new recipients, or so many that the new header would pass
+ * AGE_HEADER_MAX, is ERR_USAGE (checked before anything is read, but for the last). Stanzas
+ * of other types in the old header (grease) are not carried over.
+ */
+int age_rewrap(const struct age_identities *ids, const struct age_recipients *to,
+	       age_read_fn fn, void *ctx, unsigned char **new_header, size_t *new_len,
+	       struct age_rewrap_info *info, struct err *e);
 
 /* ---- helpers for callers ----------------------------------------------------------------- */
 

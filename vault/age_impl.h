@@ -16,6 +16,8 @@
  *   4 files   age.c                        the encryptor and decryptor (header, then STREAM,
  *                                          with ASCII armor), identity files (which may be age
  *                                          files themselves), fd and memory readers
+ *             age_rewrap.c                 a new header for an existing file's file key
+ *                                          (readdress), the body left as it is
  *             age_chunked.c                random-access STREAM sealing for seal
  *
  * The stream layer needs only the keys layer (the file key's size); it sits above the header

@@ -1,7 +1,8 @@
 /*
  * test_age.c - the age module against every CCTV vector in tests/vectors/age (one cmocka test
  * each, named after the vector), then round trips at the chunk boundaries with several
- * recipients, armor and scrypt, tampering, and the key, recipient and identity file rules.
+ * recipients, armor and scrypt, tampering, the key, recipient and identity file rules, and
+ * age_rewrap (a new header for an old body: round trips, every refusal, every vector).
  *
  * Outcomes map to error codes: "no match" is ERR_KEY; "HMAC failure" ERR_VERIFY naming the
  * header MAC; "header failure" ERR_FORMAT "invalid age header"; "armor failure" ERR_FORMAT
@@ -841,6 +842,355 @@ static void test_header_roundtrip(void **state)
 	}
 }
 
+/* ---- re-wrapping ------------------------------------------------------------------------- */
+
+/* An X25519 key pair as strings. */
+struct keypair {
+	char id[AGE_IDENTITY_LEN + 1];
+	char rcpt[AGE_RECIPIENT_LEN + 1];
+};
+
+static void keypair_new(struct keypair *k)
+{
+	uint8_t sk[32], pk[32];
+	age_x25519_keygen(sk, pk);
+	age_identity_encode(k->id, sk);
+	age_recipient_encode(k->rcpt, pk);
+	sodium_memzero(sk, sizeof sk);
+}
+
+static struct age_identities *ids_of(const struct keypair *k)
+{
+	struct age_identities *ids;
+	struct err e;
+	assert_int_equal(age_identities_new(&ids, &e), 0);
+	assert_int_equal(age_identities_add(ids, k->id, strlen(k->id), &e), 0);
+	return ids;
+}
+
+static struct age_recipients *rcpts_of(const struct keypair *a, const struct keypair *b)
+{
+	struct age_recipients *r;
+	struct err e;
+	assert_int_equal(age_recipients_new(&r, &e), 0);
+	assert_int_equal(age_recipients_add(r, a->rcpt, &e), 0);
+	if (b)
+		assert_int_equal(age_recipients_add(r, b->rcpt, &e), 0);
+	return r;
+}
+
+/* Re-wraps the file c[0..n) for `to`, reading at most step bytes a call; on success *out is the
+ * new file: the new header, then every byte of c the reader did not hand out. The reader must
+ * have handed out the old header and not one byte more. */
+static int rewrap_file(const struct age_identities *ids, const struct age_recipients *to,
+		       const unsigned char *c, size_t n, size_t step, struct membuf *out,
+		       struct age_rewrap_info *info, struct err *e)
+{
+	struct trickle src = {c, n, 0, step};
+	unsigned char *hdr = (unsigned char *)"x";
+	size_t hlen = 1;
+	memset(out, 0, sizeof *out);
+	if (age_rewrap(ids, to, trickle_read, &src, &hdr, &hlen, info, e) != 0) {
+		assert_null(hdr);
+		assert_int_equal(hlen, 0);
+		assert_int_equal(info->header_len, 0);
+		return -1;
+	}
+	assert_int_equal(src.off, info->header_len);
+	assert_memory_equal(hdr, "age-encryption.org/v1\n", 22);
+	mem_write(out, hdr, hlen, e);
+	mem_write(out, c + src.off, n - src.off, e);
+	free(hdr);
+	return 0;
+}
+
+/* Counts the X25519 stanzas of the header at the start of c. */
+static size_t count_x25519(const unsigned char *c, size_t n)
+{
+	size_t k = 0;
+	const unsigned char *end = memmem(c, n, "\n--- ", 5);
+	assert_non_null(end);
+	for (const unsigned char *p = c; (p = memmem(p, (size_t)(end - p), "\n-> X25519 ", 11));
+	     p++)
+		k++;
+	return k;
+}
+
+/* A file for A and B, re-wrapped for B and C: C and B open it, A no longer does but still
+ * opens the old one, and the body is the old body byte for byte. */
+static void test_rewrap_roundtrip(void **state)
+{
+	(void)state;
+	static const size_t rsizes[] = {0, 1, 65536, 3 * 65536 + 5};
+	static const size_t steps[] = {1, 7, 48, 1 << 20};
+	struct keypair a, b, c;
+	struct err e;
+	err_clear(&e);
+	keypair_new(&a);
+	keypair_new(&b);
+	keypair_new(&c);
+	struct age_identities *ida = ids_of(&a), *idb = ids_of(&b), *idc = ids_of(&c);
+	struct age_recipients *ab = rcpts_of(&a, &b), *bc = rcpts_of(&b, &c), *ca = rcpts_of(&a, NULL);
+	for (size_t k = 0; k < sizeof rsizes / sizeof *rsizes; k++) {
+		size_t n = rsizes[k];
+		unsigned char *plain = malloc(n ? n : 1);
+		fill_pattern(plain, n, (unsigned)k + 300);
+		struct membuf old = encrypt_to(ab, false, plain, n);
+		size_t old_hlen = (size_t)((unsigned char *)memmem(old.p, old.len, "\n--- ", 5) -
+					   old.p) + 49;
+		for (size_t si = 0; si < sizeof steps / sizeof *steps; si++) {
+			struct membuf nw, p;
+			struct age_rewrap_info info;
+			if (rewrap_file(ida, bc, old.p, old.len, steps[si], &nw, &info, &e) != 0)
+				fail_msg("size %zu step %zu: %s", n, steps[si], e.msg);
+			assert_int_equal(info.header_len, old_hlen);
+			assert_int_equal(info.stanzas, 2);
+			assert_int_equal(info.matched, 1);
+			assert_string_equal(info.recipient, a.rcpt);
+			assert_int_equal(count_x25519(nw.p, nw.len), 2);
+			size_t new_hlen = (size_t)((unsigned char *)memmem(nw.p, nw.len, "\n--- ", 5) -
+						   nw.p) + 49;
+			/* The body (nonce and chunks) is the old one. */
+			assert_int_equal(nw.len - new_hlen, old.len - old_hlen);
+			assert_memory_equal(nw.p + new_hlen, old.p + old_hlen, old.len - old_hlen);
+			assert_true(new_hlen != old_hlen || memcmp(nw.p, old.p, old_hlen) != 0);
+			/* C and B open the new file; A does not, but still opens the old one. */
+			const struct age_identities *open_new[] = {idc, idb};
+			for (size_t i = 0; i < 2; i++) {
+				assert_int_equal(decrypt_all(open_new[i], nw.p, nw.len, 70000, &p, &e), 0);
+				assert_int_equal(p.len, n);
+				if (n)
+					assert_memory_equal(p.p, plain, n);
+				free(p.p);
+			}
+			assert_int_equal(decrypt_all(ida, nw.p, nw.len, 70000, &p, &e), -1);
+			assert_int_equal(e.code, ERR_KEY);
+			free(p.p);
+			assert_int_equal(decrypt_all(ida, old.p, old.len, 70000, &p, &e), 0);
+			assert_int_equal(p.len, n);
+			free(p.p);
+			/* B's identity opens the old header's second stanza. */
+			struct membuf nw2;
+			assert_int_equal(rewrap_file(idb, bc, old.p, old.len, steps[si], &nw2, &info, &e), 0);
+			assert_int_equal(info.matched, 2);
+			assert_string_equal(info.recipient, b.rcpt);
+			free(nw2.p);
+			/* A re-wrapped file re-wraps again: C gives it back to A alone. */
+			assert_int_equal(rewrap_file(idc, ca, nw.p, nw.len, steps[si], &nw2, &info, &e), 0);
+			assert_int_equal(info.matched, 2);
+			assert_int_equal(count_x25519(nw2.p, nw2.len), 1);
+			assert_int_equal(decrypt_all(ida, nw2.p, nw2.len, 1000, &p, &e), 0);
+			assert_int_equal(p.len, n);
+			if (n)
+				assert_memory_equal(p.p, plain, n);
+			free(p.p);
+			free(nw2.p);
+			free(nw.p);
+		}
+		free(old.p);
+		free(plain);
+	}
+	age_recipients_free(ab);
+	age_recipients_free(bc);
+	age_recipients_free(ca);
+	age_identities_free(ida);
+	age_identities_free(idb);
+	age_identities_free(idc);
+}
+
+static int no_pass(void *ctx, const char *prompt, char **pass, size_t *len, struct err *e)
+{
+	(void)ctx;
+	(void)prompt;
+	(void)pass;
+	(void)len;
+	(void)e;
+	fail_msg("age_rewrap asked for a passphrase");
+	return -1;
+}
+
+/* Every refusal, with its code; nothing is handed out after any of them. */
+static void test_rewrap_refusals(void **state)
+{
+	(void)state;
+	struct keypair a, b, c;
+	struct err e;
+	struct membuf nw, p;
+	struct age_rewrap_info info;
+	err_clear(&e);
+	keypair_new(&a);
+	keypair_new(&b);
+	keypair_new(&c);
+	struct age_identities *ida = ids_of(&a), *idc = ids_of(&c);
+	struct age_recipients *ab = rcpts_of(&a, &b), *to = rcpts_of(&c, NULL);
+	struct membuf old = encrypt_to(ab, false, (const unsigned char *)"minutes", 7);
+
+	/* An identity the file is not for. */
+	assert_int_equal(rewrap_file(idc, to, old.p, old.len, 100, &nw, &info, &e), -1);
+	assert_int_equal(e.code, ERR_KEY);
+	assert_non_null(strstr(e.msg, "no identity matches"));
+	/* No identities at all. */
+	assert_int_equal(rewrap_file(NULL, to, old.p, old.len, 100, &nw, &info, &e), -1);
+	assert_int_equal(e.code, ERR_KEY);
+
+	/* A wrong header MAC. */
+	unsigned char *mac = (unsigned char *)memmem(old.p, old.len, "\n--- ", 5) + 5;
+	unsigned char was = mac[0];
+	mac[0] = was == 'A' ? 'B' : 'A'; /* the first character carries no padding bits */
+	assert_int_equal(rewrap_file(ida, to, old.p, old.len, 100, &nw, &info, &e), -1);
+	assert_int_equal(e.code, ERR_VERIFY);
+	assert_string_equal(e.msg, "header MAC does not match");
+	mac[0] = was;
+	/* B's stanza altered: A still opens its own, and the MAC says no. */
+	unsigned char *first = memmem(old.p, old.len, "\n-> X25519 ", 11);
+	assert_non_null(first);
+	unsigned char *second = memmem(first + 1, old.len - (size_t)(first + 1 - old.p),
+				       "\n-> X25519 ", 11);
+	assert_non_null(second);
+	unsigned char *body = (unsigned char *)memchr(second + 1, '\n', 80) + 1;
+	was = body[0];
+	body[0] = was == 'A' ? 'B' : 'A';
+	assert_int_equal(rewrap_file(ida, to, old.p, old.len, 100, &nw, &info, &e), -1);
+	assert_int_equal(e.code, ERR_VERIFY);
+	body[0] = was;
+	assert_int_equal(rewrap_file(ida, to, old.p, old.len, 100, &nw, &info, &e), 0);
+	free(nw.p);
+
+	/* A header cut short, and input that is not age at all. */
+	size_t hlen = (size_t)(mac - old.p) + 44;
+	assert_int_equal(rewrap_file(ida, to, old.p, hlen - 1, 100, &nw, &info, &e), -1);
+	assert_int_equal(e.code, ERR_FORMAT);
+	assert_non_null(strstr(e.msg, "invalid age header"));
+	assert_int_equal(rewrap_file(ida, to, (const unsigned char *)"minutes\n", 8, 100, &nw, &info,
+				     &e),
+			 -1);
+	assert_int_equal(e.code, ERR_FORMAT);
+	assert_non_null(strstr(e.msg, "invalid age header"));
+	assert_int_equal(rewrap_file(ida, to, old.p, 0, 100, &nw, &info, &e), -1);
+	assert_int_equal(e.code, ERR_FORMAT);
+
+	/* Armor, also after whitespace: refused, saying why. */
+	struct membuf arm = encrypt_to(ab, true, (const unsigned char *)"minutes", 7);
+	assert_int_equal(rewrap_file(ida, to, arm.p, arm.len, 100, &nw, &info, &e), -1);
+	assert_int_equal(e.code, ERR_FORMAT);
+	assert_non_null(strstr(e.msg, "ASCII-armored"));
+	struct membuf ws = {0};
+	for (int i = 0; i < 1000; i++)
+		mem_write(&ws, "\n", 1, &e);
+	mem_write(&ws, arm.p, arm.len, &e);
+	assert_int_equal(rewrap_file(ida, to, ws.p, ws.len, 100, &nw, &info, &e), -1);
+	assert_int_equal(e.code, ERR_FORMAT);
+	assert_non_null(strstr(e.msg, "ASCII-armored"));
+	free(ws.p);
+	free(arm.p);
+
+	/* A passphrase-encrypted file: refused before any scrypt, without asking. */
+	struct age_recipients *pw;
+	assert_int_equal(age_recipients_new(&pw, &e), 0);
+	assert_int_equal(age_recipients_add_passphrase(pw, "pw", 2, 10, &e), 0);
+	struct membuf sc = encrypt_to(pw, false, (const unsigned char *)"minutes", 7);
+	struct age_identities *ask;
+	assert_int_equal(age_identities_new(&ask, &e), 0);
+	assert_int_equal(age_identities_add(ask, a.id, strlen(a.id), &e), 0);
+	assert_int_equal(age_identities_add_passphrase(ask, "pw", 2, &e), 0);
+	age_identities_set_passphrase_fn(ask, no_pass, NULL);
+	assert_int_equal(rewrap_file(ask, to, sc.p, sc.len, 100, &nw, &info, &e), -1);
+	assert_int_equal(e.code, ERR_KEY);
+	assert_non_null(strstr(e.msg, "passphrase-encrypted"));
+	assert_non_null(strstr(e.msg, "X25519"));
+	/* ... and a passphrase is no new recipient; nor is an empty set. Nothing is read. */
+	struct trickle src = {old.p, old.len, 0, 100};
+	unsigned char *hdr = NULL;
+	size_t len = 0;
+	assert_int_equal(age_rewrap(ida, pw, trickle_read, &src, &hdr, &len, &info, &e), -1);
+	assert_int_equal(e.code, ERR_USAGE);
+	struct age_recipients *none;
+	assert_int_equal(age_recipients_new(&none, &e), 0);
+	assert_int_equal(age_rewrap(ida, none, trickle_read, &src, &hdr, &len, &info, &e), -1);
+	assert_int_equal(e.code, ERR_USAGE);
+	assert_int_equal(src.off, 0);
+	assert_null(hdr);
+	age_recipients_free(none);
+	age_identities_free(ask);
+	age_recipients_free(pw);
+	free(sc.p);
+
+	/* The old file is untouched by all this: A opens it. */
+	assert_int_equal(decrypt_all(ida, old.p, old.len, 100, &p, &e), 0);
+	free(p.p);
+	free(old.p);
+	age_recipients_free(ab);
+	age_recipients_free(to);
+	age_identities_free(ida);
+	age_identities_free(idc);
+}
+
+/* Every CCTV vector, re-wrapped for a new key: where age_rewrap accepts the header, the new
+ * file has the outcome the vector gives the old one; where it refuses, the vector is one of
+ * armor, scrypt or a failure amana sees in the header. */
+static void test_rewrap_vectors(void **state)
+{
+	(void)state;
+	struct keypair c;
+	struct err e;
+	err_clear(&e);
+	keypair_new(&c);
+	struct age_identities *idc = ids_of(&c);
+	struct age_recipients *to = rcpts_of(&c, NULL);
+	DIR *d = opendir(VEC_DIR);
+	assert_non_null(d);
+	struct dirent *de;
+	size_t rewrapped = 0;
+	while ((de = readdir(d)) != NULL) {
+		const char *name = de->d_name;
+		if (name[0] == '.' || strchr(name, '.') || strcmp(name, "LICENSE") == 0 ||
+		    strstr(name, "hybrid"))
+			continue; /* ML-KEM identities: amana cannot open those at all */
+		struct vector v;
+		struct age_identities *ids;
+		vector_load(&v, name);
+		assert_int_equal(age_identities_new(&ids, &e), 0);
+		for (size_t i = 0; i < v.nidentities; i++)
+			assert_int_equal(age_identities_add(ids, v.identities[i],
+							    strlen(v.identities[i]), &e),
+					 0);
+		struct membuf nw;
+		struct age_rewrap_info info;
+		int rc = rewrap_file(ids, to, v.body, v.bodylen, 4096, &nw, &info, &e);
+		const char *x = v.expect;
+		if (v.armored) {
+			assert_int_equal(rc, -1);
+			assert_int_equal(e.code, ERR_FORMAT);
+		} else if (rc == -1 && strstr(e.msg, "passphrase-encrypted")) {
+			assert_true(v.npassphrases > 0);
+			assert_int_equal(e.code, ERR_KEY);
+		} else if (rc == -1) {
+			int want = strcmp(x, "no match") == 0       ? ERR_KEY
+				   : strcmp(x, "HMAC failure") == 0 ? ERR_VERIFY
+								    : ERR_FORMAT;
+			if (strcmp(x, "no match") != 0 && strcmp(x, "HMAC failure") != 0 &&
+			    strcmp(x, "header failure") != 0)
+				fail_msg("%s: expected %s, age_rewrap said: %s", name, x, e.msg);
+			if (e.code != want)
+				fail_msg("%s: expected %s, age_rewrap said: %s", name, x, e.msg);
+		} else {
+			struct vector nv = v;
+			nv.body = nw.p;
+			nv.bodylen = nw.len;
+			assert_true(v.npassphrases == 0);
+			check_vector(&nv, idc, false, rewrapped % 3);
+			free(nw.p);
+			rewrapped++;
+		}
+		age_identities_free(ids);
+		vector_free(&v);
+	}
+	closedir(d);
+	assert_true(rewrapped >= 30);
+	age_recipients_free(to);
+	age_identities_free(idc);
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 static int cmp_names(const void *a, const void *b)
@@ -862,6 +1212,9 @@ int main(void)
 		cmocka_unit_test(test_tamper),
 		cmocka_unit_test(test_header_mac),
 		cmocka_unit_test(test_header_roundtrip),
+		cmocka_unit_test(test_rewrap_roundtrip),
+		cmocka_unit_test(test_rewrap_refusals),
+		cmocka_unit_test(test_rewrap_vectors),
 	};
 	size_t nfixed = sizeof fixed / sizeof *fixed;
 	char **names = NULL;
