@@ -3,10 +3,20 @@
 # several chunks, several recipients, armor, standard input and output, passphrase files and
 # passphrase-protected identity files. Stock age reads passphrases only from a terminal, so
 # with-tty.py runs it on a pseudo-terminal and types the passphrase at its prompts.
+#
+# Re-wrapping (age_rewrap, what readdress builds on) has no amana command yet: the unit test
+# program build/tests/unit/test_age runs it when called as "test_age rewrap IDENTITY IN OUT
+# RECIPIENT..." and prints "OLD_HEADER_LEN NEW_HEADER_LEN MATCHED_STANZA RECIPIENT".
 
 load ../lib/common
 
 TTY="$BATS_TEST_DIRNAME/with-tty.py"
+REWRAP="${BUILD:-$TOP/build}/tests/unit/test_age"
+
+rewrap() {
+	[ -x "$REWRAP" ] || { echo "no $REWRAP: run 'make check' (or make $REWRAP)" >&2; return 70; }
+	"$REWRAP" rewrap "$@"
+}
 
 local_setup() {
 	command -v age >/dev/null
@@ -130,4 +140,72 @@ sizes="0 1 65535 65536 65537 196613 327680 3145735"
 	# and stock age agrees that it is damaged
 	run age -d -i k1 -o out2 a.age
 	[ "$status" -ne 0 ]
+}
+
+@test "re-wrapped for new recipients: stock age opens it, a removed recipient no longer does, the body is unchanged" {
+	age-keygen -o k3 2>/dev/null
+	R3=$(age-keygen -y k3)
+	head -c 200000 /dev/urandom >p
+	for maker in amana age; do
+		rm -f old.age new.age
+		if [ "$maker" = amana ]; then
+			amana encrypt -r "$R1" -r "$R2" -o old.age p
+		else
+			age -r "$R1" -r "$R2" -o old.age p
+		fi
+		# From {1, 2} to {2, 3}, opened with identity 1 (the first stanza).
+		run -0 rewrap k1 old.age new.age "$R2" "$R3"
+		read -r old_len new_len matched who <<<"$output"
+		[ "$matched" = 1 ]
+		[ "$who" = "$R1" ]
+		# The lengths are the headers' (each ends with its MAC line), and the bodies after
+		# them are the same bytes.
+		[ "$(head -c "$old_len" old.age | tail -n 1 | cut -c1-4)" = "--- " ]
+		[ "$(head -c "$new_len" new.age | tail -n 1 | cut -c1-4)" = "--- " ]
+		[ "$(head -c "$new_len" new.age | grep -c -a '^-> X25519 ')" = 2 ]
+		[ $(($(stat -c %s old.age) - old_len)) = $(($(stat -c %s new.age) - new_len)) ]
+		cmp -i "$old_len:$new_len" old.age new.age
+		# The new recipients open it, with stock age and with amana.
+		age -d -i k3 new.age | cmp - p
+		age -d -i k2 new.age | cmp - p
+		amana decrypt -i k3 new.age | cmp - p
+		# The one left out cannot open the new file, but still opens the old one.
+		run -5 amana decrypt -i k1 -o out new.age
+		assert_stderr_has "no identity matches"
+		refute_exists out
+		run age -d -i k1 -o out new.age
+		[ "$status" -ne 0 ]
+		age -d -i k1 old.age | cmp - p
+		amana decrypt -i k1 old.age | cmp - p
+	done
+	# Read from a pipe, the input is left at the body: the copy that follows is whole.
+	cat old.age | rewrap k2 /dev/stdin piped.age "$R3" >/dev/null
+	age -d -i k3 piped.age | cmp - p
+}
+
+@test "re-wrap refuses a wrong identity, a tampered header, a passphrase file and armor" {
+	head -c 1000 /dev/urandom >p
+	age -r "$R1" -o old.age p
+	run -5 rewrap k2 old.age new.age "$R2"
+	assert_stderr_has "no identity matches"
+	refute_exists new.age
+	# The first character of the MAC changed to another base64 character.
+	read -r old_len _ <<<"$(rewrap k1 old.age - "$R2")"
+	cp old.age bad.age
+	c=$(dd if=bad.age bs=1 skip=$((old_len - 44)) count=1 status=none)
+	if [ "$c" = A ]; then n=B; else n=A; fi
+	printf %s "$n" | dd of=bad.age bs=1 seek=$((old_len - 44)) conv=notrunc status=none
+	run -1 rewrap k1 bad.age new.age "$R2"
+	assert_stderr_has "header MAC does not match"
+	refute_exists new.age
+	# A passphrase-encrypted file: readdress is for X25519 recipients.
+	PASSPHRASE="pw" "$TTY" age -p -o pw.age p 2>/dev/null
+	run -5 rewrap k1 pw.age new.age "$R2"
+	assert_stderr_has "cannot re-wrap a passphrase-encrypted age file"
+	refute_exists new.age
+	# Armor: bundles carry binary age.
+	age -a -r "$R1" -o a.asc p
+	run -3 rewrap k1 a.asc new.age "$R2"
+	assert_stderr_has "ASCII-armored"
+	refute_exists new.age
 }

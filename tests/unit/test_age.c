@@ -17,6 +17,8 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "tests/unit/unit.h"
 #include "vault/age.h"
@@ -1191,6 +1193,113 @@ static void test_rewrap_vectors(void **state)
 	age_identities_free(idc);
 }
 
+/* ---- a tool for tests/interop/age.bats ------------------------------------------------- */
+
+/* Reads a whole identity file into sodium_malloc'd memory. */
+static int read_identity_file(const char *path, unsigned char **out, size_t *len, struct err *e)
+{
+	struct age_fd f = {open(path, O_RDONLY), path};
+	if (f.fd < 0)
+		return err_errno(e, ERR_IO, "cannot open %s", path);
+	unsigned char *buf = sodium_malloc(AGE_IDENTITY_FILE_MAX);
+	size_t n = 0, got = 1;
+	int rc = buf ? 0 : err_set(e, ERR_IO, "out of memory");
+	while (rc == 0 && got > 0 && n < AGE_IDENTITY_FILE_MAX)
+		if ((rc = age_fd_read(&f, buf + n, AGE_IDENTITY_FILE_MAX - n, &got, e)) == 0)
+			n += got;
+	close(f.fd);
+	if (rc != 0) {
+		if (buf)
+			sodium_free(buf);
+		return -1;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+/*
+ * "test_age rewrap IDENTITY IN OUT RECIPIENT...": re-wraps the age file IN for the recipients,
+ * opening it with the identity file IDENTITY, and writes to OUT the new header and then the
+ * rest of IN as read on from the same descriptor (IN may be a pipe); with OUT "-", only the
+ * header's work is done. Prints "OLD_HEADER_LEN NEW_HEADER_LEN MATCHED_STANZA RECIPIENT".
+ * Errors go to stderr as amana says them, and the exit status is the error's code; OUT is
+ * created only once age_rewrap has succeeded. amana has no command for this yet (readdress
+ * will be one), so the interop tests with stock age drive age_rewrap through here.
+ */
+static int rewrap_tool(int argc, char **argv)
+{
+	struct err e;
+	struct age_identities *ids = NULL;
+	struct age_recipients *to = NULL;
+	struct age_rewrap_info info;
+	unsigned char *hdr = NULL, *key = NULL;
+	size_t hlen = 0, klen = 0;
+	struct age_fd src = {-1, argv[3]}, dst = {-1, argv[4]};
+	int rc = -1;
+
+	err_clear(&e);
+	if (argc < 6 || strcmp(argv[1], "rewrap") != 0) {
+		fprintf(stderr, "usage: %s rewrap IDENTITY IN OUT|- RECIPIENT...\n", argv[0]);
+		return ERR_USAGE;
+	}
+	if (sodium_init() < 0)
+		return ERR_INTERNAL;
+	if (age_identities_new(&ids, &e) != 0 || age_recipients_new(&to, &e) != 0)
+		goto done;
+	for (int i = 5; i < argc; i++)
+		if (age_recipients_add(to, argv[i], &e) != 0)
+			goto done;
+	if (read_identity_file(argv[2], &key, &klen, &e) != 0 ||
+	    age_identities_add_file(ids, key, klen, argv[2], &e) != 0)
+		goto done;
+	if ((src.fd = open(argv[3], O_RDONLY)) < 0) {
+		err_errno(&e, ERR_IO, "cannot open %s", argv[3]);
+		goto done;
+	}
+	if (age_rewrap(ids, to, age_fd_read, &src, &hdr, &hlen, &info, &e) != 0)
+		goto done;
+	if (strcmp(argv[4], "-") != 0) {
+		static unsigned char buf[1 << 16];
+		size_t got = 1;
+		if ((dst.fd = open(argv[4], O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0) {
+			err_errno(&e, ERR_IO, "cannot create %s", argv[4]);
+			goto done;
+		}
+		if (age_fd_write(&dst, hdr, hlen, &e) != 0)
+			goto done;
+		while (got > 0)
+			if (age_fd_read(&src, buf, sizeof buf, &got, &e) != 0 ||
+			    age_fd_write(&dst, buf, got, &e) != 0)
+				goto done;
+		if (close(dst.fd) != 0) {
+			dst.fd = -1;
+			err_errno(&e, ERR_IO, "cannot write %s", argv[4]);
+			goto done;
+		}
+		dst.fd = -1;
+	}
+	printf("%llu %zu %zu %s\n", (unsigned long long)info.header_len, hlen, info.matched,
+	       info.recipient);
+	rc = 0;
+done:
+	if (rc != 0) {
+		fprintf(stderr, "amana: %s\n", e.msg);
+		if (e.hint[0])
+			fprintf(stderr, "hint: %s\n", e.hint);
+	}
+	if (src.fd >= 0)
+		close(src.fd);
+	if (dst.fd >= 0)
+		close(dst.fd);
+	if (key)
+		sodium_free(key);
+	free(hdr);
+	age_recipients_free(to);
+	age_identities_free(ids);
+	return rc == 0 ? 0 : e.code;
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 static int cmp_names(const void *a, const void *b)
@@ -1198,8 +1307,10 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1)
+		return rewrap_tool(argc, argv);
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_key_strings),
 		cmocka_unit_test(test_unsupported_types),
