@@ -3,6 +3,8 @@
  * each, named after the vector), then round trips at the chunk boundaries with several
  * recipients, armor and scrypt, tampering, the key, recipient and identity file rules, and
  * age_rewrap (a new header for an old body: round trips, every refusal, every vector).
+ * Called with arguments ("test_age rewrap ..."), it is instead the small tool through which
+ * tests/interop/age.bats drives age_rewrap against stock age (see rewrap_tool).
  *
  * Outcomes map to error codes: "no match" is ERR_KEY; "HMAC failure" ERR_VERIFY naming the
  * header MAC; "header failure" ERR_FORMAT "invalid age header"; "armor failure" ERR_FORMAT
