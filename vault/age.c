@@ -29,8 +29,6 @@
 #include "vault/armor.h"
 
 #define CHUNK_CT (AGE_CHUNK_SIZE + AGE_TAG_SIZE) /* a full chunk as stored */
-#define AGE_ID_PREFIX "age-encryption.org/"              /* how every binary file starts */
-#define PEEK_LEN (ARMOR_MAX_WHITESPACE + 256)            /* read before choosing armor */
 
 /* ---- readers and writers ----------------------------------------------------------------- */
 
@@ -373,22 +371,15 @@ static int read_header(struct age_decryptor *d, size_t *hend, struct err *e)
 	size_t got = 0;
 
 	/* Enough of the input to tell armor (which may follow up to 1 KiB of whitespace)
-	 * from binary. A binary file starts with "age-encryption.org/"; anything else that
-	 * starts with '-' or has the BEGIN line close to its start is taken for armor, so
-	 * that damage before the BEGIN line is reported as bad armor. */
-	while (d->pre.len < PEEK_LEN) {
+	 * from binary. */
+	while (d->pre.len < AGE_PEEK_LEN) {
 		if (age_hbuf_read(&d->pre, 0, hdr_src, d, &got, e) != 0)
 			return -1;
 		if (got == 0)
 			break;
 	}
-	size_t n = d->pre.len;
-	size_t vlen = n < sizeof AGE_ID_PREFIX - 1 ? n : sizeof AGE_ID_PREFIX - 1;
-	bool binary = n > 0 && memcmp(d->pre.p, AGE_ID_PREFIX, vlen) == 0;
-	if (!binary && (armor_looks_armored(d->pre.p, n) ||
-			memmem(d->pre.p, n < PEEK_LEN ? n : PEEK_LEN, ARMOR_BEGIN,
-			       sizeof ARMOR_BEGIN - 1))) {
-		if (armor_reader_new(&d->armor, d->fn, d->ctx, d->pre.p, n, e) != 0)
+	if (age_input_is_armor(d->pre.p, d->pre.len)) {
+		if (armor_reader_new(&d->armor, d->fn, d->ctx, d->pre.p, d->pre.len, e) != 0)
 			return -1;
 		d->pre.len = 0;
 	}

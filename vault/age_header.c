@@ -57,6 +57,16 @@ int age_hbuf_read(struct age_hbuf *b, size_t max, age_read_fn fn, void *ctx, siz
 	return 0;
 }
 
+bool age_input_is_armor(const unsigned char *p, size_t n)
+{
+	static const char binary[] = "age-encryption.org/";
+	size_t vlen = n < sizeof binary - 1 ? n : sizeof binary - 1;
+	if (n > 0 && memcmp(p, binary, vlen) == 0)
+		return false;
+	return armor_looks_armored(p, n) ||
+	       memmem(p, n < AGE_PEEK_LEN ? n : AGE_PEEK_LEN, ARMOR_BEGIN, sizeof ARMOR_BEGIN - 1);
+}
+
 /*
  * For exact scans: the fewest bytes that a well-formed header still holds when its current
  * line, line[0..n), has not ended yet. Any line but the MAC line is followed by at least the
@@ -86,6 +96,10 @@ int age_header_scan(struct age_hbuf *b, age_read_fn fn, void *ctx, bool exact, s
 		if (!nl) {
 			if (b->len >= AGE_HEADER_MAX)
 				return hdr_fail(e, "longer than %d bytes", AGE_HEADER_MAX);
+			if (exact && line == 0 && b->len > 0 &&
+			    memcmp(b->p, version, b->len < sizeof version - 1 ? b->len
+									: sizeof version - 1) != 0)
+				break; /* not an age v1 file: the parser says so */
 			size_t max = exact ? header_left(b->p + scan, b->len - scan) : 0;
 			if (age_hbuf_read(b, max, fn, ctx, &got, e) != 0)
 				return -1;

@@ -21,12 +21,14 @@
 
 #include "vault/age.h"
 #include "vault/age_keys.h"
+#include "vault/armor.h"
 #include "vault/err.h"
 
 #define AGE_VERSION_LINE "age-encryption.org/v1"
 #define AGE_MAC_SIZE 32
 #define AGE_MAC_LINE_LEN 48 /* "--- " + 43 base64 characters + LF */
 #define AGE_STANZA_COLUMNS 64
+#define AGE_PEEK_LEN (ARMOR_MAX_WHITESPACE + 256) /* looked at to tell armor from binary */
 
 /* A parsed header. */
 struct age_header {
@@ -47,6 +49,13 @@ struct age_hbuf {
 int age_hbuf_read(struct age_hbuf *b, size_t max, age_read_fn fn, void *ctx, size_t *got,
 		  struct err *e);
 
+/* Whether an input whose first bytes are p[0..n) (the first AGE_PEEK_LEN of them, or the
+ * whole input when shorter) is to be read as ASCII armor: it does not start as every binary
+ * age file does ("age-encryption.org/"), and either its first non-space byte is '-' or the
+ * BEGIN line is among those bytes, so that damage before the BEGIN line is reported as bad
+ * armor rather than as a bad header. */
+bool age_input_is_armor(const unsigned char *p, size_t n);
+
 /*
  * Reads from fn(ctx, ...) into b (which may already hold the input's first bytes) until b
  * holds a whole header, version line through the MAC line and its LF; *hend gets its length.
@@ -56,8 +65,9 @@ int age_hbuf_read(struct age_hbuf *b, size_t max, age_read_fn fn, void *ctx, siz
  *
  * When exact, fn is never asked for more bytes than a well-formed header can still hold, so
  * that b ends at the header's last byte and fn is left at the first byte after it (reads are
- * then of 48 bytes or so: meant for headers, not for streams). Otherwise b may go on past
- * the header (bytes that belong to the payload).
+ * then of 48 bytes or so: meant for headers, not for streams), and reading stops as soon as
+ * the first line cannot be the version line. Otherwise b may go on past the header (bytes
+ * that belong to the payload).
  */
 int age_header_scan(struct age_hbuf *b, age_read_fn fn, void *ctx, bool exact, size_t *hend,
 		    struct err *e);

@@ -14,21 +14,17 @@
 #include <string.h>
 
 #include "vault/age_header.h"
-#include "vault/armor.h"
-
-#define ARMOR_PEEK (ARMOR_MAX_WHITESPACE + 256) /* as the decryptor looks for armor */
 
 /* The input is not binary age (its first line is not the version line): says so when it is
- * ASCII armor, reading a little further to see past leading whitespace, and otherwise leaves
- * the parser to name what is wrong. */
+ * ASCII armor, reading a little further to see past leading whitespace as the decryptor
+ * does, and otherwise leaves the parser to name what is wrong. */
 static int refuse_armor(struct age_hbuf *b, age_read_fn fn, void *ctx, struct err *e)
 {
 	size_t got = 1;
-	while (b->len < ARMOR_PEEK && got > 0)
-		if (age_hbuf_read(b, ARMOR_PEEK - b->len, fn, ctx, &got, e) != 0)
+	while (b->len < AGE_PEEK_LEN && got > 0)
+		if (age_hbuf_read(b, AGE_PEEK_LEN - b->len, fn, ctx, &got, e) != 0)
 			return -1;
-	if (!armor_looks_armored(b->p, b->len) &&
-	    !memmem(b->p, b->len, ARMOR_BEGIN, sizeof ARMOR_BEGIN - 1))
+	if (!age_input_is_armor(b->p, b->len))
 		return 0;
 	err_set(e, ERR_FORMAT, "the age file is ASCII-armored: re-wrapping takes binary age, whose "
 			       "body can be kept byte for byte");

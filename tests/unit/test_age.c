@@ -1072,6 +1072,19 @@ static void test_rewrap_refusals(void **state)
 	assert_non_null(strstr(e.msg, "invalid age header"));
 	assert_int_equal(rewrap_file(ida, to, old.p, 0, 100, &nw, &info, &e), -1);
 	assert_int_equal(e.code, ERR_FORMAT);
+	/* A large input that is not age: refused on its first bytes, not read on. */
+	size_t junk_len = 4 << 20;
+	unsigned char *junk = malloc(junk_len);
+	assert_non_null(junk);
+	memset(junk, 'x', junk_len);
+	struct trickle jt = {junk, junk_len, 0, 1 << 20};
+	unsigned char *jh = NULL;
+	size_t jl = 0;
+	assert_int_equal(age_rewrap(ida, to, trickle_read, &jt, &jh, &jl, &info, &e), -1);
+	assert_int_equal(e.code, ERR_FORMAT);
+	assert_non_null(strstr(e.msg, "first line"));
+	assert_true(jt.off <= 2048);
+	free(junk);
 
 	/* Armor, also after whitespace: refused, saying why. */
 	struct membuf arm = encrypt_to(ab, true, (const unsigned char *)"minutes", 7);
