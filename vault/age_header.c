@@ -72,12 +72,11 @@ bool age_input_is_armor(const unsigned char *p, size_t n)
  * line, line[0..n), has not ended yet. Any line but the MAC line is followed by at least the
  * MAC line ("--- ", 43 characters, LF); the MAC line, which starts with "---", is exactly
  * AGE_MAC_LINE_LEN bytes. A line that may still become either ("", "-", "--") is left at
- * least that many bytes too, as a stanza line is longer.
+ * least that many bytes too, as a stanza line is longer. n is at least 1 (at the start of a
+ * line, AGE_MAC_LINE_LEN bytes are left).
  */
 static size_t header_left(const unsigned char *line, size_t n)
 {
-	if (n == 0)
-		return AGE_MAC_LINE_LEN;
 	if (memcmp(line, "---", n < 3 ? n : 3) != 0)
 		return 1 + AGE_MAC_LINE_LEN; /* this line's LF, then the MAC line */
 	if (n < AGE_MAC_LINE_LEN)
@@ -100,7 +99,9 @@ int age_header_scan(struct age_hbuf *b, age_read_fn fn, void *ctx, bool exact, s
 			    memcmp(b->p, version, b->len < sizeof version - 1 ? b->len
 									: sizeof version - 1) != 0)
 				break; /* not an age v1 file: the parser says so */
-			size_t max = exact ? header_left(b->p + scan, b->len - scan) : 0;
+			size_t max = !exact	      ? 0
+				     : b->len > scan ? header_left(b->p + scan, b->len - scan)
+						     : AGE_MAC_LINE_LEN;
 			if (age_hbuf_read(b, max, fn, ctx, &got, e) != 0)
 				return -1;
 			if (got == 0) {
