@@ -90,9 +90,15 @@ $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB)
 
 unit: $(UNIT_BIN)
 
+# Recall and precision of records --search on the judged query set of tests/search.
+SEARCH_EVAL := $(BUILD)/tests/search/eval
+$(SEARCH_EVAL): tests/search/eval.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
 # The whole suite: C unit tests, bats CLI tests, interop tests against the stock tools,
 # and the fuzz regression corpus. The last line is "N passed, N failed".
-check: deps $(BUILD)/amana $(UNIT_BIN) $(BUILD)/tests/fuzz/replay
+check: deps $(BUILD)/amana $(UNIT_BIN) $(BUILD)/tests/fuzz/replay $(SEARCH_EVAL)
 	@AMANA=$(abspath $(BUILD)/amana) BUILD=$(abspath $(BUILD)) sh tests/tools/run-tests.sh
 
 # Replays every fuzz regression input through every fuzz target without libFuzzer.
@@ -144,6 +150,7 @@ $(BUILD)/bench/ceiling: tests/bench/ceiling.c
 bench: deps $(BUILD)/amana $(BUILD)/bench/ceiling
 	@AMANA=$(abspath $(BUILD)/amana) CEILING=$(abspath $(BUILD)/bench/ceiling) \
 		BENCH_SIZE=$(BENCH_SIZE) sh tests/bench/bench.sh
+
 
 install: $(BUILD)/amana
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
