@@ -16,18 +16,23 @@
  *     article form after it), and without two of them (و or ف, then ب ك or ل), each only
  *     when three letters remain. A first letter that may be the word's own (وزير, كتاب,
  *     لجنة) is why a reading never replaces the word: it is one more stem;
- *   - each reading gives itself and itself without its suffixes, taken off from the end
- *     once each, in this order, when enough letters remain (two; three in a reading
- *     without a one-letter proclitic, and where said): a pronoun or the ة (ها, هما and هم
- *     leaving three, or ه), and after ها هما هم the ي of a plural's construct form
- *     (موظفيها) leaving three; the tanween alef (اتفاقاً) leaving three, when no pronoun
- *     came off; the dual and the sound plurals ان ين ات ون. When a pronoun, the ة or a
- *     dual leaves a final ت (دولتين, خدمتها), the stem without that ت is one more;
+ *   - each reading gives itself and itself without its suffixes, taken off the end once
+ *     each, in this order, leaving at least two letters (three in a reading that lost a
+ *     one-letter proclitic, and where said): a pronoun or the ة (ها; هما and هم leaving
+ *     three; ه), and after ها هما هم the ي of a construct plural (موظفيها) leaving three;
+ *     the tanween alef (اتفاقاً) leaving three, when no pronoun came off; the plural ات, or,
+ *     when no pronoun came off, the dual and plurals ان ين ون leaving three. When a
+ *     pronoun, the ة or a dual leaves a final ت (دولتين, خدمتها), the stem without that ت
+ *     is one more. A stem that is a particle (إلى على في من...) is dropped;
  *   - two words match when they have a stem in common.
- *   The suffixes are light10's (ها ان ات ون ين يه ية ه ة ي) with three departures, each
- *   measured in docs/performance.md: the ي of a relative adjective is kept (الدولي is not
- *   دولة, الزراعية is not زراعة), and so the ي of يه and ية; هم هما, the tanween alef and
- *   the ت of ة are added.
+ *   The suffixes are light10's (ها ان ات ون ين يه ية ه ة ي) but for what tests/search
+ *   measured (docs/performance.md): the ي of a relative adjective is kept (الدولي is not
+ *   دولة, الزراعية is not زراعة), so the ي of يه and ية too; هم هما, the tanween alef and
+ *   the ت of ة are added; ان ين ون leave three letters.
+ * English (a word of 3 to 64 ASCII letters): the word, and its stem by Porter's algorithm
+ *   (1980), with the two departures of his own C version that SQLite's FTS5 "porter"
+ *   tokenizer also makes (logi -> log, bli -> ble), so that the stems are the ones FTS5
+ *   would make.
  * Any other word (digits, other scripts, mixed) has one stem: itself.
  */
 #ifndef AMANA_STEM_H
