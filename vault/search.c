@@ -521,21 +521,19 @@ static bool same(const char *s, size_t n, const char *p, size_t pn)
 	return n == pn && memcmp(s, p, pn) == 0;
 }
 
-/* Whether the folded document word d matches the query word sw, as the index matches it: a
- * stem in common (each word being one of its stems), or for a prefix, a stem of d that
- * starts with a stem of sw; quoted, d itself only. */
-static bool word_matches(const struct search_word *sw, const char *d, size_t dl)
+/* Whether the folded document word d, whose stems are ds, matches the query word sw, as the
+ * index matches it: a stem in common (each word being one of its stems), or for a prefix, a
+ * stem of d that starts with a stem of sw; quoted, d itself only. */
+static bool word_matches(const struct search_word *sw, const char *d, size_t dl, const struct stems *ds)
 {
 	if (sw->prefix ? starts(d, dl, sw->w, sw->len) : same(d, dl, sw->w, sw->len))
 		return true;
 	if (sw->quoted)
 		return false;
-	struct stems ds;
-	stem_word(d, dl, &ds);
 	for (size_t i = 0; i < sw->stems.n; i++)
-		for (size_t j = 0; j < ds.n; j++)
-			if (sw->prefix ? starts(ds.s[j], ds.len[j], sw->stems.s[i], sw->stems.len[i])
-				       : same(ds.s[j], ds.len[j], sw->stems.s[i], sw->stems.len[i]))
+		for (size_t j = 0; j < ds->n; j++)
+			if (sw->prefix ? starts(ds->s[j], ds->len[j], sw->stems.s[i], sw->stems.len[i])
+				       : same(ds->s[j], ds->len[j], sw->stems.s[i], sw->stems.len[i]))
 				return true;
 	return false;
 }
@@ -558,8 +556,10 @@ static int snip_word(void *c, const char *w, size_t wl, size_t start, size_t end
 		return ++s->after >= SNIP_AROUND ? 1 : 0;
 	}
 	s->starts[s->seen++ % SNIP_AROUND] = start;
+	struct stems ds;
+	stem_word(w, wl, &ds); /* once for all the query's words */
 	for (size_t i = 0; i < s->q->n; i++)
-		if (word_matches(&s->q->words[i], w, wl)) {
+		if (word_matches(&s->q->words[i], w, wl, &ds)) {
 			s->found = true;
 			s->hit_start = start;
 			s->hit_end = s->end = end;
