@@ -6,6 +6,7 @@
 # make asan       the whole check under AddressSanitizer + UndefinedBehaviorSanitizer
 # make fuzz       build the libFuzzer targets with clang and run each for FUZZ_TIME seconds
 # make bench      side-by-side timings against the stock tools (never part of check)
+# make bench-search  search recall and precision (tests/search), and timings over 100,000 records
 # make install    PREFIX (default /usr/local) and DESTDIR are honoured
 #
 # CC and CFLAGS belong to the user; the project's own flags live in AMANA_*.
@@ -52,7 +53,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all check unit demo asan fuzz fuzz-build bench install uninstall clean deps deps-check
+.PHONY: all check unit demo asan fuzz fuzz-build bench bench-search install uninstall clean deps deps-check
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/amana
@@ -90,9 +91,15 @@ $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB)
 
 unit: $(UNIT_BIN)
 
+# Recall and precision of records --search on the judged query set of tests/search.
+SEARCH_EVAL := $(BUILD)/tests/search/eval
+$(SEARCH_EVAL): tests/search/eval.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
 # The whole suite: C unit tests, bats CLI tests, interop tests against the stock tools,
 # and the fuzz regression corpus. The last line is "N passed, N failed".
-check: deps $(BUILD)/amana $(UNIT_BIN) $(BUILD)/tests/fuzz/replay
+check: deps $(BUILD)/amana $(UNIT_BIN) $(BUILD)/tests/fuzz/replay $(SEARCH_EVAL)
 	@AMANA=$(abspath $(BUILD)/amana) BUILD=$(abspath $(BUILD)) sh tests/tools/run-tests.sh
 
 # Replays every fuzz regression input through every fuzz target without libFuzzer.
@@ -141,9 +148,18 @@ $(BUILD)/bench/ceiling: tests/bench/ceiling.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS) -lpthread
 
-bench: deps $(BUILD)/amana $(BUILD)/bench/ceiling
+bench: deps $(BUILD)/amana $(BUILD)/bench/ceiling $(SEARCH_EVAL) $(BUILD)/bench/search_query
 	@AMANA=$(abspath $(BUILD)/amana) CEILING=$(abspath $(BUILD)/bench/ceiling) \
+		EVAL=$(abspath $(SEARCH_EVAL)) SEARCH_QUERY=$(abspath $(BUILD)/bench/search_query) \
 		BENCH_SIZE=$(BENCH_SIZE) sh tests/bench/bench.sh
+
+$(BUILD)/bench/search_query: tests/bench/search_query.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+bench-search: deps $(BUILD)/amana $(SEARCH_EVAL) $(BUILD)/bench/search_query
+	@AMANA=$(abspath $(BUILD)/amana) EVAL=$(abspath $(SEARCH_EVAL)) \
+		SEARCH_QUERY=$(abspath $(BUILD)/bench/search_query) sh tests/bench/search.sh
 
 install: $(BUILD)/amana
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

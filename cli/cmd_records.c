@@ -6,8 +6,11 @@
  *
  * BUNDLE narrows to one bundle: a .amana file, or a bundle id (or its first hex digits).
  * --search matches words whatever their diacritics, tatweel, hamza and alef forms, or Latin
- * case (vault/search.h); results show the bundle, its conference, the record's number and
- * title, and a snippet of the original text around the match.
+ * case, and whatever their attached conjunction, preposition, article or common suffix
+ * (light stemming; Porter's for English); a word or phrase in double quotes matches only its
+ * exact form (vault/search.h). Records with the words as typed come first. Results show the
+ * bundle, its conference, the record's number and title, and a snippet of the original text
+ * around the match.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -76,22 +79,28 @@ int cmd_records(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	if (cli_nargs(argc, argv, 0, 1, "", e) != 0)
 		return -1;
 	struct store *s = cli_store(ctx, e);
-	char *filter = NULL, *match = NULL;
+	char *filter = NULL;
+	const char *match = NULL;
+	struct search_query q;
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
+	memset(&q, 0, sizeof q);
 	if (!s)
 		return -1;
 	if (optind < argc && bundle_filter(argv[optind], &filter, e) != 0)
 		return -1;
 	if (typed && search_query_words(typed) > SEARCH_WORDS_MAX) {
-		free(filter);
 		cli_usage(e, "--search takes at most %d words", SEARCH_WORDS_MAX);
-		return err_hint(e, "every word must match; a few distinctive ones find a record");
+		err_hint(e, "every word must match; a few distinctive ones find a record");
+		goto done;
 	}
-	if (typed && !(match = search_query(typed))) {
-		free(filter);
-		return cli_usage(e, "--search needs at least one word");
+	if (typed && search_query_init(&q, typed, e) != 0)
+		goto done;
+	if (typed && q.n == 0) {
+		cli_usage(e, "--search needs at least one word");
+		goto done;
 	}
+	match = q.match;
 	const char *sql = match
 		? "SELECT r.bundle_id, b.conference, r.seq, r.title, "
 		  "CASE WHEN length(r.body) <= " SNIPPET_FTS_MAX " THEN snippet(records_fts, -1, '[', ']', '…', 12) END, "
@@ -99,7 +108,7 @@ int cmd_records(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		  "FROM records_fts JOIN records r ON r.rowid = records_fts.rowid "
 		  "JOIN bundles b ON b.bundle_id = r.bundle_id AND b.direction = 'received' "
 		  "WHERE records_fts MATCH ?1 AND (?2 IS NULL OR r.bundle_id LIKE ?2 || '%') "
-		  "ORDER BY rank, r.bundle_id, r.seq"
+		  "ORDER BY amana_exact(records_fts, ?3) DESC, rank, r.bundle_id, r.seq"
 		: "SELECT r.bundle_id, b.conference, r.seq, r.title, NULL, r.kind, r.lang, NULL FROM records r "
 		  "JOIN bundles b ON b.bundle_id = r.bundle_id AND b.direction = 'received' "
 		  "WHERE ?2 IS NULL OR r.bundle_id LIKE ?2 || '%' ORDER BY b.created, r.bundle_id, r.seq";
@@ -124,8 +133,10 @@ int cmd_records(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	}
 	if (!(st = store_prepare(s, sql, e)))
 		goto done;
-	if (match)
+	if (match) {
 		sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, q.kinds, -1, SQLITE_STATIC);
+	}
 	if (filter)
 		sqlite3_bind_text(st, 2, filter, -1, SQLITE_STATIC);
 	else
@@ -144,9 +155,9 @@ int cmd_records(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		if (!snip && match && sqlite3_column_type(st, 7) == SQLITE_TEXT) {
 			/* A long record: a snippet in one pass (search.h). */
 			const char *body = (const char *)sqlite3_column_text(st, 7);
-			own = search_snippet(body, (size_t)sqlite3_column_bytes(st, 7), typed);
+			own = search_snippet(body, (size_t)sqlite3_column_bytes(st, 7), &q);
 			if (!own)
-				own = search_snippet(title, strlen(title), typed);
+				own = search_snippet(title, strlen(title), &q);
 			snip = own;
 		}
 		if (ctx->json) {
@@ -182,6 +193,6 @@ int cmd_records(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 done:
 	sqlite3_finalize(st);
 	free(filter);
-	free(match);
+	search_query_free(&q);
 	return rc;
 }

@@ -116,8 +116,11 @@ const struct cli_cmd cli_cmds[] = {
 	 "list or search the records of the bundles this vault opened",
 	 "Without --search, lists every record (or those of BUNDLE: a .amana file or a bundle id).\n"
 	 "--search finds records whose title or body has all the words given, whatever their\n"
-	 "diacritics, tatweel, hamza or alef forms (أ إ آ ٱ = ا, ى = ي, ة = ه) or Latin case; a\n"
-	 "trailing '*' matches words that start with the last one. Stored text is never altered.",
+	 "diacritics, tatweel, hamza or alef forms (أ إ آ ٱ = ا, ى = ي, ة = ه) or Latin case, and\n"
+	 "in their other forms (light stemming: عملة finds بالعملات, committee committees);\n"
+	 "records with the words as typed come first. \"WORDS\" in double quotes match that exact\n"
+	 "form only; a trailing '*' matches words that start with the last one. Stored text is\n"
+	 "never altered.",
 	 cmd_records},
 	{"seal",
 	 "amana seal OUTCOME.json -s KEY (--to NAME|--to age1...)... [-o OUT.amana]\n"

@@ -146,3 +146,18 @@ INSERT INTO records_fts (records_fts) VALUES ('rebuild');
 -- A bundle the vault recorded as issued whose file is still under its temporary name: the
 -- seal was killed between the vault's commit and the rename. The next seal finishes it.
 ALTER TABLE bundles ADD COLUMN pending TEXT;
+
+-- migration: 6
+-- (reserved: the key lifecycle's tables)
+SELECT 1;
+
+-- migration: 7
+-- Search with light stemming: the index is rebuilt with the tokenizer "amana2" (vault/
+-- search.h), which indexes each word as itself and, at the same position, as its stems
+-- (Arabic light stemming after light10, Porter's for English). The tokenizer's name carries
+-- its version: an amana that does not know "amana2" cannot open this index ("no such
+-- tokenizer"), rather than read it with other rules. The records themselves are untouched.
+DROP TABLE records_fts;
+CREATE VIRTUAL TABLE records_fts USING fts5(title, body, content = 'records', content_rowid = 'rowid',
+                                            tokenize = 'amana2');
+INSERT INTO records_fts (records_fts) VALUES ('rebuild');

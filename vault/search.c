@@ -1,5 +1,7 @@
 /*
- * search.c - the "amana" FTS5 tokenizer and query quoting. See search.h.
+ * search.c - the "amana2" FTS5 tokenizer (folded words and their stems), the "amana" one that
+ * old vaults' migrations still need, what a typed search becomes as an FTS5 query, the
+ * ranking function amana_exact, and one-pass snippets. See search.h.
  */
 #include "vault/search.h"
 
@@ -119,21 +121,19 @@ static int each_word(const char *s, size_t n, void *ctx,
 	return 0;
 }
 
-/* ---- the FTS5 tokenizer ------------------------------------------------------------------ */
+/* ---- the tokenizer of schema version 4 to 6: "amana" --------------------------------------- */
 
 struct tok_ctx {
 	void *pctx;
 	int (*xToken)(void *, int, const char *, int, int, int);
-	bool document;
+	int flags;
 };
 
 /* The definite article and the prefixes that carry it, as folded UTF-8: "وال", "بال", "كال",
- * "فال", "ال" and "لل"; and the one-letter prefixes و ف ب ل ك. A document word starting with
- * one is indexed again at the same position without it, so that a search for مؤتمر finds
- * المؤتمر and والمؤتمر, and مكافحة finds لمكافحة. A query word loses its article, so that
- * الإرهاب finds والإرهاب too. (The price: a few words that really begin with one of those
- * letters are also indexed shortened.) */
-static size_t article_len(const char *w, size_t wl)
+ * "فال", "ال" and "لل", with at least two letters after them. This tokenizer indexed a word
+ * starting with one, or with a one-letter prefix و ف ب ل ك and three letters after it, again
+ * at the same position without it, and looked a query word up without its article. */
+static size_t v1_article_len(const char *w, size_t wl)
 {
 	static const char *const articles[] = {
 		"\xd9\x88\xd8\xa7\xd9\x84", "\xd8\xa8\xd8\xa7\xd9\x84", "\xd9\x83\xd8\xa7\xd9\x84",
@@ -141,44 +141,77 @@ static size_t article_len(const char *w, size_t wl)
 	};
 	for (size_t i = 0; i < sizeof articles / sizeof articles[0]; i++) {
 		size_t pl = strlen(articles[i]);
-		/* Keep at least two Arabic letters (4 bytes) after the prefix. */
 		if (wl >= pl + 4 && memcmp(w, articles[i], pl) == 0)
 			return pl;
 	}
 	return 0;
 }
 
-static size_t proclitic_len(const char *w, size_t wl)
+static size_t v1_proclitic_len(const char *w, size_t wl)
 {
 	static const char *const letters[] = {
 		"\xd9\x88", "\xd9\x81", "\xd8\xa8", "\xd9\x84", "\xd9\x83", /* و ف ب ل ك */
 	};
 	for (size_t i = 0; i < sizeof letters / sizeof letters[0]; i++)
-		if (wl >= 2 + 6 && memcmp(w, letters[i], 2) == 0) /* three letters left at least */
+		if (wl >= 2 + 6 && memcmp(w, letters[i], 2) == 0)
 			return 2;
 	return 0;
 }
 
-static int emit(void *c, const char *w, size_t wl, size_t start, size_t end)
+static int v1_emit(void *c, const char *w, size_t wl, size_t start, size_t end)
 {
 	struct tok_ctx *t = c;
-	size_t al = article_len(w, wl);
-	if (!t->document) /* a query word without its article */
+	size_t al = v1_article_len(w, wl);
+	if (!(t->flags & FTS5_TOKENIZE_DOCUMENT))
 		return t->xToken(t->pctx, 0, w + al, (int)(wl - al), (int)start, (int)end);
 	int rc = t->xToken(t->pctx, 0, w, (int)wl, (int)start, (int)end);
 	if (!al)
-		al = proclitic_len(w, wl);
+		al = v1_proclitic_len(w, wl);
 	if (rc == SQLITE_OK && al)
 		rc = t->xToken(t->pctx, FTS5_TOKEN_COLOCATED, w + al, (int)(wl - al), (int)start, (int)end);
 	return rc;
 }
 
-static int tok_create(void *user, const char **args, int nargs, Fts5Tokenizer **out)
+/* ---- the tokenizer of schema version 7: "amana2" ------------------------------------------ */
+
+/* A document word: itself, then, at its position, '~' and each of its stems but itself. */
+static int v2_emit(void *c, const char *w, size_t wl, size_t start, size_t end)
+{
+	struct tok_ctx *t = c;
+	int rc = t->xToken(t->pctx, 0, w, (int)wl, (int)start, (int)end);
+	if (rc != SQLITE_OK || !(t->flags & FTS5_TOKENIZE_DOCUMENT))
+		return rc; /* a query's word, or a snippet's: positions are all they need */
+	struct stems st;
+	char tok[1 + STEM_WORD_MAX];
+	stem_word(w, wl, &st);
+	tok[0] = SEARCH_STEM_MARK;
+	for (size_t i = 0; i < st.n && rc == SQLITE_OK; i++) {
+		if (st.len[i] == wl && memcmp(st.s[i], w, wl) == 0)
+			continue;
+		memcpy(tok + 1, st.s[i], st.len[i]);
+		rc = t->xToken(t->pctx, FTS5_TOKEN_COLOCATED, tok, (int)st.len[i] + 1, (int)start, (int)end);
+	}
+	return rc;
+}
+
+/* The tokenizers carry their version in their name and take no argument: "amana2" refuses
+ * one, so that a table declared for rules this binary does not know cannot be opened. */
+static int tok_create_v1(void *user, const char **args, int nargs, Fts5Tokenizer **out)
 {
 	(void)user;
 	(void)args;
-	(void)nargs;
+	(void)nargs; /* "amana" ignored its arguments; so it still does */
 	*out = (Fts5Tokenizer *)(uintptr_t)1; /* stateless */
+	return SQLITE_OK;
+}
+
+static int tok_create_v2(void *user, const char **args, int nargs, Fts5Tokenizer **out)
+{
+	(void)user;
+	(void)args;
+	if (nargs != 0)
+		return SQLITE_ERROR;
+	*out = (Fts5Tokenizer *)(uintptr_t)2;
 	return SQLITE_OK;
 }
 
@@ -187,17 +220,63 @@ static void tok_delete(Fts5Tokenizer *t)
 	(void)t;
 }
 
-static int tok_tokenize(Fts5Tokenizer *t, void *pctx, int flags, const char *text, int n,
-			int (*xToken)(void *, int, const char *, int, int, int))
+static int tok_tokenize_v1(Fts5Tokenizer *t, void *pctx, int flags, const char *text, int n,
+			   int (*xToken)(void *, int, const char *, int, int, int))
 {
 	(void)t;
-	struct tok_ctx c = {pctx, xToken, (flags & FTS5_TOKENIZE_DOCUMENT) != 0};
-	return each_word(text, n > 0 ? (size_t)n : 0, &c, emit);
+	struct tok_ctx c = {pctx, xToken, flags};
+	return each_word(text, n > 0 ? (size_t)n : 0, &c, v1_emit);
+}
+
+static int tok_tokenize_v2(Fts5Tokenizer *t, void *pctx, int flags, const char *text, int n,
+			   int (*xToken)(void *, int, const char *, int, int, int))
+{
+	(void)t;
+	/* A stem that search_query_init wrote into a query is looked up as it is. */
+	if ((flags & FTS5_TOKENIZE_QUERY) && n > 1 && text[0] == SEARCH_STEM_MARK)
+		return xToken(pctx, 0, text, n, 0, n);
+	struct tok_ctx c = {pctx, xToken, flags};
+	return each_word(text, n > 0 ? (size_t)n : 0, &c, v2_emit);
+}
+
+/* amana_exact(records_fts, kinds): how many of the query's 'w' phrases (its words as typed,
+ * search.h) the row has. The ranking puts records with more of them first, so that whole
+ * words come before stem matches. kinds must have one letter per phrase of the query. */
+static void fn_exact(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+		     int nval, sqlite3_value **val)
+{
+	if (nval != 1) {
+		sqlite3_result_error(ctx, "amana_exact takes the phrase kinds", -1);
+		return;
+	}
+	const unsigned char *kinds = sqlite3_value_text(val[0]);
+	int nk = sqlite3_value_bytes(val[0]);
+	int np = api->xPhraseCount(fts);
+	if (!kinds || nk != np) {
+		sqlite3_result_error(ctx, "amana_exact: the phrase kinds do not fit the query", -1);
+		return;
+	}
+	int count = 0;
+	for (int i = 0; i < np; i++) {
+		if (kinds[i] != 'w')
+			continue;
+		Fts5PhraseIter it;
+		int col = -1, off = -1;
+		int rc = api->xPhraseFirst(fts, i, &it, &col, &off);
+		if (rc != SQLITE_OK) {
+			sqlite3_result_error_code(ctx, rc);
+			return;
+		}
+		if (col >= 0)
+			count++;
+	}
+	sqlite3_result_int(ctx, count);
 }
 
 int search_register(sqlite3 *db, struct err *e)
 {
-	static fts5_tokenizer tok = {tok_create, tok_delete, tok_tokenize};
+	static fts5_tokenizer v1 = {tok_create_v1, tok_delete, tok_tokenize_v1};
+	static fts5_tokenizer v2 = {tok_create_v2, tok_delete, tok_tokenize_v2};
 	fts5_api *api = NULL;
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
@@ -207,7 +286,9 @@ int search_register(sqlite3 *db, struct err *e)
 	sqlite3_finalize(st);
 	if (!api || api->iVersion < 2)
 		return err_set(e, ERR_INTERNAL, "this SQLite's FTS5 cannot take a tokenizer");
-	if (api->xCreateTokenizer(api, "amana", NULL, &tok, NULL) != SQLITE_OK)
+	if (api->xCreateTokenizer(api, "amana", NULL, &v1, NULL) != SQLITE_OK ||
+	    api->xCreateTokenizer(api, "amana2", NULL, &v2, NULL) != SQLITE_OK ||
+	    api->xCreateFunction(api, "amana_exact", NULL, fn_exact, NULL) != SQLITE_OK)
 		return err_set(e, ERR_INTERNAL, "cannot register the search tokenizer");
 	return 0;
 }
@@ -217,70 +298,53 @@ int search_register(sqlite3 *db, struct err *e)
 struct buf {
 	char *s;
 	size_t n, cap;
-	bool quote; /* write words as FTS5 strings */
+	bool failed;
 };
 
-static int append(void *c, const char *w, size_t wl, size_t start, size_t end)
+static void put(struct buf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t ncap = (b->cap + n + 1) * 2;
+		char *ns = realloc(b->s, ncap);
+		if (!ns) {
+			b->failed = true;
+			return;
+		}
+		b->s = ns;
+		b->cap = ncap;
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+static void put_str(struct buf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+static int append_word(void *c, const char *w, size_t wl, size_t start, size_t end)
 {
 	struct buf *b = c;
 	(void)start;
 	(void)end;
-	if (b->n + wl + 4 > b->cap) {
-		size_t ncap = (b->cap + wl + 4) * 2;
-		char *ns = realloc(b->s, ncap);
-		if (!ns)
-			return 1;
-		b->s = ns;
-		b->cap = ncap;
-	}
 	if (b->n)
-		b->s[b->n++] = ' ';
-	if (b->quote)
-		b->s[b->n++] = '"';
-	memcpy(b->s + b->n, w, wl); /* folded words hold no '"' */
-	b->n += wl;
-	if (b->quote)
-		b->s[b->n++] = '"';
-	b->s[b->n] = '\0';
-	return 0;
+		put(b, " ", 1);
+	put(b, w, wl);
+	return b->failed ? 1 : 0;
 }
 
 char *search_fold(const char *s, size_t n)
 {
 	struct buf b = {NULL, 0, 0, false};
-	if (each_word(s, n, &b, append) != 0) {
+	if (each_word(s, n, &b, append_word) != 0) {
 		free(b.s);
 		return NULL;
 	}
 	return b.s ? b.s : strdup("");
 }
-
-char *search_query(const char *typed)
-{
-	struct buf b = {NULL, 0, 0, true};
-	size_t n = strlen(typed);
-	if (each_word(typed, n, &b, append) != 0 || !b.s) {
-		free(b.s);
-		return NULL;
-	}
-	/* A trailing '*' on what was typed asks for words starting with the last one. */
-	size_t end = n;
-	while (end > 0 && (typed[end - 1] == ' ' || typed[end - 1] == '\t'))
-		end--;
-	if (end > 0 && typed[end - 1] == '*') {
-		char *ns = realloc(b.s, b.n + 2);
-		if (!ns) {
-			free(b.s);
-			return NULL;
-		}
-		b.s = ns;
-		b.s[b.n++] = '*';
-		b.s[b.n] = '\0';
-	}
-	return b.s;
-}
-
-/* ---- one-pass snippets ------------------------------------------------------------------- */
 
 static int count_word(void *c, const char *w, size_t wl, size_t start, size_t end)
 {
@@ -299,42 +363,183 @@ size_t search_query_words(const char *typed)
 	return n;
 }
 
-#define SNIP_AROUND 6
+/* ---- what a search becomes ----------------------------------------------------------------- */
 
-struct qwords {
-	char **w;
-	size_t *len;
-	size_t n, cap;
+struct reader {
+	struct search_query *q;
+	size_t cap;
+	const char *typed;
+	size_t scanned; /* typed[0..scanned) has been looked at for quotes */
+	size_t quotes;	/* double quotes in it */
+	size_t groups;
+	bool in_phrase; /* the last word was in the quoted phrase still open */
 };
 
-static int add_qword(void *c, const char *w, size_t wl, size_t start, size_t end)
+static int read_word(void *c, const char *w, size_t wl, size_t start, size_t end)
 {
-	struct qwords *q = c;
-	(void)start;
+	struct reader *r = c;
+	struct search_query *q = r->q;
 	(void)end;
-	size_t al = article_len(w, wl);
-	if (q->n == q->cap) {
-		size_t ncap = q->cap ? q->cap * 2 : 8;
-		char **nw = realloc(q->w, ncap * sizeof *nw);
+	size_t before = r->quotes;
+	for (; r->scanned < start; r->scanned++)
+		if (r->typed[r->scanned] == '"')
+			r->quotes++;
+	bool quoted = r->quotes % 2 == 1;
+	if (q->n == r->cap) {
+		size_t ncap = r->cap ? r->cap * 2 : 8;
+		struct search_word *nw = realloc(q->words, ncap * sizeof *nw);
 		if (!nw)
 			return 1;
-		q->w = nw;
-		size_t *nl = realloc(q->len, ncap * sizeof *nl);
-		if (!nl)
-			return 1;
-		q->len = nl;
-		q->cap = ncap;
+		q->words = nw;
+		r->cap = ncap;
 	}
-	if (!(q->w[q->n] = malloc(wl - al + 1)))
+	struct search_word *sw = &q->words[q->n];
+	memset(sw, 0, sizeof *sw);
+	if (!(sw->w = malloc(wl + 1)))
 		return 1;
-	memcpy(q->w[q->n], w + al, wl - al);
-	q->len[q->n++] = wl - al;
+	memcpy(sw->w, w, wl);
+	sw->w[wl] = '\0';
+	sw->len = wl;
+	sw->quoted = quoted;
+	/* A quoted word continues the phrase of the word before when no quote came between. */
+	if (!(quoted && r->in_phrase && r->quotes == before))
+		r->groups++;
+	sw->group = r->groups;
+	r->in_phrase = quoted;
+	q->n++;
 	return 0;
 }
 
+/* A term of an FTS5 expression: the string s (no '"' in it), behind the stem marker or not,
+ * a prefix or not. */
+static void term(struct buf *b, bool mark, const char *s, size_t n, bool prefix)
+{
+	put(b, "\"", 1);
+	if (mark)
+		put(b, (const char[]){SEARCH_STEM_MARK}, 1);
+	put(b, s, n);
+	put_str(b, prefix ? "\"*" : "\"");
+}
+
+/* One word not quoted: the word itself ('w'); then each of its stems (the word among them)
+ * behind the marker, and each stem but the word as a whole word ('s'): a record's word is
+ * in the index as itself and as its other stems, and every word is one of its own stems. */
+static void word_group(struct buf *b, struct buf *k, const struct search_word *sw)
+{
+	put(b, "(", 1);
+	term(b, false, sw->w, sw->len, sw->prefix);
+	put(k, "w", 1);
+	for (size_t i = 0; i < sw->stems.n; i++) {
+		const char *s = sw->stems.s[i];
+		size_t n = sw->stems.len[i];
+		put_str(b, " OR ");
+		term(b, true, s, n, sw->prefix);
+		put(k, "s", 1);
+		if (n == sw->len && memcmp(s, sw->w, n) == 0)
+			continue;
+		put_str(b, " OR ");
+		term(b, false, s, n, sw->prefix);
+		put(k, "s", 1);
+	}
+	put(b, ")", 1);
+}
+
+int search_query_init(struct search_query *q, const char *typed, struct err *e)
+{
+	memset(q, 0, sizeof *q);
+	struct reader r = {q, 0, typed, 0, 0, 0, false};
+	size_t tl = strlen(typed);
+	if (each_word(typed, tl, &r, read_word) != 0)
+		return err_set(e, ERR_IO, "out of memory");
+	if (q->n == 0)
+		return 0;
+	/* A trailing '*', after the last word or its closing quote, asks for a prefix. */
+	size_t end = tl;
+	while (end > 0 && (typed[end - 1] == ' ' || typed[end - 1] == '\t'))
+		end--;
+	if (end > 0 && typed[end - 1] == '"' && q->words[q->n - 1].quoted)
+		while (--end > 0 && (typed[end - 1] == ' ' || typed[end - 1] == '\t'))
+			;
+	if (end > 0 && typed[end - 1] == '*')
+		q->words[q->n - 1].prefix = true;
+	for (size_t i = 0; i < q->n; i++)
+		if (!q->words[i].quoted)
+			stem_word(q->words[i].w, q->words[i].len, &q->words[i].stems);
+	struct buf b = {NULL, 0, 0, false}, k = {NULL, 0, 0, false};
+	for (size_t i = 0; i < q->n;) {
+		const struct search_word *sw = &q->words[i];
+		if (i)
+			put_str(&b, " AND ");
+		if (!sw->quoted) {
+			word_group(&b, &k, sw);
+			i++;
+			continue;
+		}
+		/* A quoted phrase: its words' exact forms, in order, one after the other. */
+		put(&b, "\"", 1);
+		size_t j = i;
+		for (; j < q->n && q->words[j].group == sw->group; j++) {
+			if (j > i)
+				put(&b, " ", 1);
+			put(&b, q->words[j].w, q->words[j].len);
+		}
+		put_str(&b, q->words[j - 1].prefix ? "\"*" : "\"");
+		put(&k, "q", 1);
+		i = j;
+	}
+	if (b.failed || k.failed) {
+		free(b.s);
+		free(k.s);
+		return err_set(e, ERR_IO, "out of memory");
+	}
+	q->match = b.s;
+	q->kinds = k.s;
+	return 0;
+}
+
+void search_query_free(struct search_query *q)
+{
+	for (size_t i = 0; i < q->n; i++)
+		free(q->words[i].w);
+	free(q->words);
+	free(q->match);
+	free(q->kinds);
+	memset(q, 0, sizeof *q);
+}
+
+/* ---- one-pass snippets ------------------------------------------------------------------- */
+
+#define SNIP_AROUND 6
+
+static bool starts(const char *s, size_t n, const char *p, size_t pn)
+{
+	return n >= pn && memcmp(s, p, pn) == 0;
+}
+
+static bool same(const char *s, size_t n, const char *p, size_t pn)
+{
+	return n == pn && memcmp(s, p, pn) == 0;
+}
+
+/* Whether the folded document word d, whose stems are ds, matches the query word sw, as the
+ * index matches it: a stem in common (each word being one of its stems), or for a prefix, a
+ * stem of d that starts with a stem of sw; quoted, d itself only. */
+static bool word_matches(const struct search_word *sw, const char *d, size_t dl, const struct stems *ds)
+{
+	if (sw->prefix ? starts(d, dl, sw->w, sw->len) : same(d, dl, sw->w, sw->len))
+		return true;
+	if (sw->quoted)
+		return false;
+	for (size_t i = 0; i < sw->stems.n; i++)
+		for (size_t j = 0; j < ds->n; j++)
+			if (sw->prefix ? starts(ds->s[j], ds->len[j], sw->stems.s[i], sw->stems.len[i])
+				       : same(ds->s[j], ds->len[j], sw->stems.s[i], sw->stems.len[i]))
+				return true;
+	return false;
+}
+
 struct snip {
-	const struct qwords *q;
-	bool prefix;		   /* the last query word is a prefix */
+	const struct search_query *q;
 	size_t starts[SNIP_AROUND]; /* the starts of the last words seen, a ring */
 	size_t seen;		   /* words seen */
 	size_t hit_start, hit_end; /* the matching word, once found */
@@ -342,25 +547,6 @@ struct snip {
 	size_t end;		   /* where the snippet ends */
 	bool found;
 };
-
-static bool word_is(const struct snip *s, size_t i, const char *w, size_t wl)
-{
-	size_t ql = s->q->len[i];
-	if (s->prefix && i + 1 == s->q->n)
-		return wl >= ql && memcmp(w, s->q->w[i], ql) == 0;
-	return wl == ql && memcmp(w, s->q->w[i], ql) == 0;
-}
-
-static bool matches(const struct snip *s, const char *w, size_t wl)
-{
-	size_t cut[3] = {0, article_len(w, wl), 0};
-	cut[2] = cut[1] ? 0 : proclitic_len(w, wl);
-	for (size_t i = 0; i < s->q->n; i++)
-		for (size_t k = 0; k < 3; k++)
-			if ((k == 0 || cut[k]) && word_is(s, i, w + cut[k], wl - cut[k]))
-				return true;
-	return false;
-}
 
 static int snip_word(void *c, const char *w, size_t wl, size_t start, size_t end)
 {
@@ -370,37 +556,36 @@ static int snip_word(void *c, const char *w, size_t wl, size_t start, size_t end
 		return ++s->after >= SNIP_AROUND ? 1 : 0;
 	}
 	s->starts[s->seen++ % SNIP_AROUND] = start;
-	if (matches(s, w, wl)) {
-		s->found = true;
-		s->hit_start = start;
-		s->hit_end = s->end = end;
-	}
+	struct stems ds;
+	stem_word(w, wl, &ds); /* once for all the query's words */
+	for (size_t i = 0; i < s->q->n; i++)
+		if (word_matches(&s->q->words[i], w, wl, &ds)) {
+			s->found = true;
+			s->hit_start = start;
+			s->hit_end = s->end = end;
+			break;
+		}
 	return 0;
 }
 
-char *search_snippet(const char *text, size_t n, const char *typed)
+char *search_snippet(const char *text, size_t n, const struct search_query *q)
 {
-	struct qwords q = {NULL, NULL, 0, 0};
 	struct snip s;
-	char *out = NULL;
 	memset(&s, 0, sizeof s);
-	if (each_word(typed, strlen(typed), &q, add_qword) != 0 || q.n == 0)
-		goto done;
-	size_t tl = strlen(typed);
-	while (tl > 0 && (typed[tl - 1] == ' ' || typed[tl - 1] == '\t'))
-		tl--;
-	s.q = &q;
-	s.prefix = tl > 0 && typed[tl - 1] == '*';
+	if (q->n == 0)
+		return NULL;
+	s.q = q;
 	each_word(text, n, &s, snip_word);
 	if (!s.found)
-		goto done;
+		return NULL;
 	/* The oldest start in the ring: up to SNIP_AROUND - 1 words before the hit. */
 	size_t from = s.seen > SNIP_AROUND ? s.starts[s.seen % SNIP_AROUND] : s.starts[0];
 	const char *ell = "\xe2\x80\xa6"; /* … */
 	bool cut_before = from > 0, cut_after = s.end < n;
 	size_t len = (s.end - from) + 2 + (cut_before ? 3 : 0) + (cut_after ? 3 : 0);
-	if (!(out = malloc(len + 1)))
-		goto done;
+	char *out = malloc(len + 1);
+	if (!out)
+		return NULL;
 	size_t o = 0;
 	if (cut_before) {
 		memcpy(out, ell, 3);
@@ -419,10 +604,5 @@ char *search_snippet(const char *text, size_t n, const char *typed)
 		o += 3;
 	}
 	out[o] = '\0';
-done:
-	for (size_t i = 0; i < q.n; i++)
-		free(q.w[i]);
-	free(q.w);
-	free(q.len);
 	return out;
 }
