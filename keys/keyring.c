@@ -5,6 +5,7 @@
 #include "keys/keyring.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "vault/bech32.h"
 #include "vault/clock.h"
 #include "vault/minisign.h"
+#include "vault/root.h"
 #include "vault/store.h"
 #include "vault/text.h"
 
@@ -424,4 +426,156 @@ void keyring_own_free(struct keyring_own *list, size_t n)
 		free(list[i].created);
 	}
 	free(list);
+}
+
+/* ---- trusted roots ------------------------------------------------------------------------- */
+
+int keyring_root_ids(struct store *s, char (**ids)[33], size_t *n, struct err *e)
+{
+	*ids = NULL;
+	*n = 0;
+	sqlite3_stmt *st = store_prepare(s, "SELECT DISTINCT root_id FROM trusted_roots ORDER BY root_id", e);
+	if (!st)
+		return -1;
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			void *nv = realloc(*ids, cap * 33);
+			if (!nv) {
+				sqlite3_finalize(st);
+				free(*ids);
+				*ids = NULL;
+				*n = 0;
+				return err_set(e, ERR_IO, "out of memory");
+			}
+			*ids = nv;
+		}
+		snprintf((*ids)[(*n)++], 33, "%s", (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return store_fail(s, "cannot read the pinned roots", e);
+	}
+	return 0;
+}
+
+int keyring_root_load(struct store *s, const char *root_id, struct root **roots, size_t *n,
+		      struct err *e)
+{
+	*roots = NULL;
+	*n = 0;
+	sqlite3_stmt *st = store_prepare(s, "SELECT version, text FROM trusted_roots WHERE root_id = ?1 ORDER BY version", e);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, root_id, -1, SQLITE_STATIC);
+	size_t cap = 0;
+	int rc, ret = 0;
+	struct root *v = NULL;
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			struct root *nv = realloc(v, cap * sizeof *v);
+			if (!nv) {
+				ret = err_set(e, ERR_IO, "out of memory");
+				break;
+			}
+			v = nv;
+		}
+		const char *text = sqlite3_column_blob(st, 1);
+		int len = sqlite3_column_bytes(st, 1);
+		uint64_t version = (uint64_t)sqlite3_column_int64(st, 0);
+		if (root_parse(text ? text : "", (size_t)len, &v[*n], e) != 0) {
+			root_free(&v[*n]);
+			err_prefix(e, "the vault's copy of root %s version %llu is damaged", root_id,
+				   (unsigned long long)version);
+			ret = -1;
+			break;
+		}
+		(*n)++;
+		if (v[*n - 1].version != version || strcmp(v[*n - 1].root_id, root_id) != 0 ||
+		    (*n > 1 && version != v[*n - 2].version + 1))
+			ret = err_set(e, ERR_VERIFY, "the vault's copy of root %s is damaged at version %llu", root_id,
+				      (unsigned long long)version);
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = store_fail(s, "cannot read the pinned root", e);
+	sqlite3_finalize(st);
+	if (ret != 0) {
+		root_chain_free(v, *n);
+		*n = 0;
+		return -1;
+	}
+	*roots = v;
+	return 0;
+}
+
+int keyring_root_store(struct store *s, const struct root *r, size_t n, struct err *e)
+{
+	char now[CLOCK_RFC3339_LEN + 1];
+	clock_rfc3339(clock_now(), now, sizeof now);
+	if (store_begin(s, e) != 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		sqlite3_stmt *st = store_prepare(s, "SELECT digest FROM trusted_roots WHERE root_id = ?1 AND version = ?2", e);
+		if (!st) {
+			rc = -1;
+			break;
+		}
+		sqlite3_bind_text(st, 1, r[i].root_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)r[i].version);
+		int step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			if (strcmp((const char *)sqlite3_column_text(st, 0), r[i].digest_hex) != 0) {
+				rc = err_set(e, ERR_VERIFY, "two different roots claim version %llu of root '%s' (%s) (a fork)",
+					     (unsigned long long)r[i].version, r[i].name, r[i].root_id);
+				err_hint(e, "report it to the secretariat: its root keys signed two versions, or someone holds a threshold of them");
+			}
+			sqlite3_finalize(st);
+			continue;
+		}
+		sqlite3_finalize(st);
+		if (step != SQLITE_DONE) {
+			rc = store_fail(s, "cannot read the pinned root", e);
+			break;
+		}
+		st = store_prepare(s, "INSERT INTO trusted_roots (root_id, version, name, digest, text, added) "
+				      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", e);
+		if (!st) {
+			rc = -1;
+			break;
+		}
+		sqlite3_bind_text(st, 1, r[i].root_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)r[i].version);
+		sqlite3_bind_text(st, 3, r[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, r[i].digest_hex, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 5, r[i].text, (int)r[i].text_len, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = store_fail(s, "cannot pin the root", e);
+		sqlite3_finalize(st);
+	}
+	if (rc == 0)
+		return store_commit(s, e);
+	store_rollback(s);
+	return -1;
+}
+
+int keyring_root_remove(struct store *s, const char *id_or_name, struct err *e)
+{
+	sqlite3_stmt *st = store_prepare(s, "DELETE FROM trusted_roots WHERE root_id IN (SELECT DISTINCT root_id FROM trusted_roots "
+					    "WHERE name = ?1 OR (length(?1) >= 8 AND root_id GLOB lower(?1) || '*'))", e);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id_or_name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "cannot remove the root", e);
+	return sqlite3_changes(store_db(s)) > 0 ? 1 : 0;
 }

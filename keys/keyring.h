@@ -69,6 +69,28 @@ void keyring_trusted_free(struct keyring_trusted *list, size_t n);
  * key_id; not found is ERR_USAGE. */
 int keyring_trust_remove(struct store *s, const char *id_or_name, struct err *e);
 
+/* ---- trusted roots ----------------------------------------------------------------------- */
+
+struct root;
+
+/* The root ids this vault pinned; *ids is malloc'd (n strings of 33 bytes). */
+int keyring_root_ids(struct store *s, char (**ids)[33], size_t *n, struct err *e);
+
+/* Every version pinned of root_id, oldest first and consecutive (checked), parsed: free with
+ * root_chain_free. n is 0 when the root is not pinned. */
+int keyring_root_load(struct store *s, const char *root_id, struct root **roots, size_t *n,
+		      struct err *e);
+
+/* Stores versions r[0..n) of one root (consecutive, checked by the caller, the first one
+ * following the newest pinned or, for a root not pinned yet, any). Versions already held
+ * with the same digest are skipped; a different digest is ERR_VERIFY (a fork). Runs in the
+ * caller's transaction when there is one. */
+int keyring_root_store(struct store *s, const struct root *r, size_t n, struct err *e);
+
+/* Removes every version of the root whose id (or a unique prefix of 8 or more hex digits)
+ * or name is id_or_name: 1 when one was removed, 0 when none matches, -1 on error. */
+int keyring_root_remove(struct store *s, const char *id_or_name, struct err *e);
+
 /* ---- keys made with this vault ---------------------------------------------------------- */
 
 struct keyring_own {

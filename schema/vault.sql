@@ -148,8 +148,18 @@ INSERT INTO records_fts (records_fts) VALUES ('rebuild');
 ALTER TABLE bundles ADD COLUMN pending TEXT;
 
 -- migration: 6
--- (reserved: the key lifecycle's tables)
-SELECT 1;
+-- The key lifecycle: the issuers' trust roots this vault pinned (vault/root.h), every version
+-- it holds of each, from the one first pinned on, in order. A root's text is public (its
+-- body and the root keys' signatures). A key pinned on its own stays in trusted_keys.
+CREATE TABLE trusted_roots (
+	root_id TEXT NOT NULL,      -- 32 hex digits, the same for every version of one root
+	version INTEGER NOT NULL CHECK (version >= 1),
+	name    TEXT NOT NULL,      -- the issuer's name, as the version says
+	digest  TEXT NOT NULL,      -- BLAKE2b-512 of the signed text, hex
+	text    BLOB NOT NULL,      -- the root as a file: body and signatures
+	added   TEXT NOT NULL,
+	PRIMARY KEY (root_id, version)
+);
 
 -- migration: 7
 -- Search with light stemming: the index is rebuilt with the tokenizer "amana2" (vault/

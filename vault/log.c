@@ -936,3 +936,45 @@ int log_list(struct store *s, struct log_id **out, size_t *n, struct err *e)
 	sqlite3_finalize(q);
 	return 0;
 }
+
+/* ---- the roots' revocations ---------------------------------------------------------------- */
+
+/* The root of the first size leaves of leaves[0..n), when n reaches size. */
+static int prefix_root(const uint8_t (*leaves)[32], uint64_t n, uint64_t size, uint8_t root[32])
+{
+	if (n < size)
+		return 0;
+	merkle_root(leaves, (size_t)size, root);
+	return 1;
+}
+
+int log_known_root(struct store *s, const char *origin, const uint8_t (*leaves)[32], uint64_t n,
+		   uint64_t size, uint8_t root[32], struct err *e)
+{
+	if (prefix_root(leaves, n, size, root))
+		return 1;
+	uint8_t (*seen)[32] = NULL;
+	uint64_t m;
+	if (!s)
+		return 0;
+	if (load_leaves(s, "seen_leaves", origin, &seen, &m, e) != 0)
+		return -1;
+	int rc = prefix_root((const uint8_t (*)[32])seen, m, size, root);
+	free(seen);
+	return rc;
+}
+
+int log_own_root(struct store *s, const char *issuer, uint64_t size, uint8_t root[32], uint64_t *have,
+		 struct err *e)
+{
+	char origin[LOG_NAME_MAX];
+	uint8_t (*leaves)[32] = NULL;
+	uint64_t n;
+	log_origin(issuer, origin);
+	if (load_leaves(s, "log_leaves", origin, &leaves, &n, e) != 0)
+		return -1;
+	*have = n;
+	int rc = prefix_root((const uint8_t (*)[32])leaves, n, size, root);
+	free(leaves);
+	return rc;
+}

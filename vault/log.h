@@ -105,6 +105,19 @@ bool log_consistent(const struct log_checked *a, const struct log_checked *b, ch
 /* After the whole bundle passed: remembers its leaves and checkpoint (member side). */
 int log_remember(struct store *s, const struct log_checked *c, struct err *e);
 
+/* The RFC 6962 root of the first size leaves of log origin, from leaves[0..n) (a bundle's,
+ * which log_check found to agree with the vault's) or, when they are fewer, from the leaves
+ * this vault saw of that log before: 1 with root filled, 0 when fewer than size leaves are
+ * known here, -1 on error. A root's revocation pins a revoked key's log at a size with such
+ * a root (vault/root.h). */
+int log_known_root(struct store *s, const char *origin, const uint8_t (*leaves)[32], uint64_t n,
+		   uint64_t size, uint8_t root[32], struct err *e);
+
+/* The same for the log this vault keeps for its own key issuer (16 hex digits): 1 with root
+ * filled, 0 when the log has fewer than size leaves; *have is its size. */
+int log_own_root(struct store *s, const char *issuer, uint64_t size, uint8_t root[32], uint64_t *have,
+		 struct err *e);
+
 /* ---- the secretariat's commands ---------------------------------------------------------- */
 
 /* The logs this vault keeps: one per issuer key it sealed with. *out is malloc'd. */
