@@ -28,6 +28,19 @@ struct cli_ctx {
 	 * by cli_history_commit once every check passed; and --witnesses K. */
 	struct log_checked *log_seen;
 	unsigned witnesses_required;
+	/* Set by cli_issuer_lookup for the bundle being verified: the issuer's key as the trust
+	 * in force gives it, and, for a key revoked after this bundle's position, the log size
+	 * and root the revocation pins (checked by cli_history_check against the log). */
+	bool issuer_set;
+	uint8_t issuer_pk[32];
+	bool revocation_pin;
+	uint64_t revoked_from;
+	uint8_t revoked_root[32];
+	/* The root chain of a bundle being verified, when it brings versions newer than
+	 * pinned: pinned from root_learn_from on by cli_history_commit. */
+	char *root_learn;
+	size_t root_learn_len;
+	uint64_t root_learn_from;
 };
 
 struct cli_cmd {
@@ -139,8 +152,38 @@ struct envelope;
 struct age_identities;
 
 /* verify_issuer_fn over the vault's pinned issuers; ctx is the cli_ctx. */
-int cli_issuer_lookup(void *ctx, const uint8_t key_id[8], uint8_t pk[32], char **name,
-		      struct err *e);
+int cli_issuer_lookup(void *ctx, const uint8_t key_id[8], struct verify_report *r, struct err *e);
+
+struct verify_trust;
+
+/* What the vault's pinned roots say of key_id signing env (NULL when the envelope could not
+ * be read), with the chain a bundle carries (NULL when none): 1 with t filled when a pinned
+ * root lists the key (t->refusal says when it may not sign this bundle: revoked, outside its
+ * window, an expired root, a chain stripped or reordered), 0 when no pinned root lists it,
+ * -1 on error (a chain that is malformed, does not check, or forks from the pinned one).
+ * Versions newer than pinned that the chain brings are pinned. */
+int cli_root_judge(struct cli_ctx *c, const uint8_t key_id[8], const struct envelope *env,
+		   const char *chain_text, size_t chain_len, struct verify_trust *t, struct err *e);
+
+struct seal_root;
+
+/* The root a seal with key_id names and carries: 1 with out filled (and *chain, malloc'd,
+ * holding versions 1..n that out points into) when a pinned root of this vault lists the
+ * key, 0 when none does, -1 when the key may not seal under it (revoked, outside its
+ * window, the root expired: ERR_VERIFY) or the vault lacks the versions before the pinned
+ * ones (ERR_USAGE). */
+int cli_seal_root(struct cli_ctx *c, const uint8_t key_id[8], int64_t created, uint64_t sequence,
+		  struct seal_root *out, char **chain, struct err *e);
+
+/* The issuer's public key for env: the one cli_issuer_lookup settled on, else the key pinned
+ * on its own (ERR_VERIFY when not pinned). */
+int cli_issuer_key(struct cli_ctx *c, const struct envelope *env, uint8_t pk[32], struct err *e);
+
+/* For a bundle of a key revoked after its position (cli_root_judge said so): its log's first
+ * leaves, from leaves[0..n) or the vault's memory, must have the root the revocation pins;
+ * ERR_VERIFY when they do not or when fewer are known here. A no-op otherwise. */
+int cli_revocation_check(struct cli_ctx *c, const struct envelope *env, const char *origin,
+			 const uint8_t (*leaves)[32], uint64_t n, struct err *e);
 
 /* verify_log_fn: no rollback against what this vault accepted before (and the log). */
 int cli_history_check(void *ctx, const struct envelope *env, const char *envelope,
@@ -170,6 +213,7 @@ int cmd_key(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_sign(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_trust(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+int cmd_root(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_recipient(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_help(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_inspect(struct cli_ctx *ctx, int argc, char **argv, struct err *e);

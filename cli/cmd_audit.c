@@ -39,9 +39,9 @@ struct audit {
 	size_t nw;
 };
 
-static int audit_issuer(void *c, const uint8_t key_id[8], uint8_t pk[32], char **name, struct err *e)
+static int audit_issuer(void *c, const uint8_t key_id[8], struct verify_report *r, struct err *e)
 {
-	return cli_issuer_lookup(((struct audit *)c)->ctx, key_id, pk, name, e);
+	return cli_issuer_lookup(((struct audit *)c)->ctx, key_id, r, e);
 }
 
 /* The log of each bundle is checked, and kept for the cross-checks. */
@@ -49,15 +49,14 @@ static int audit_log(void *c, const struct envelope *env, const char *envelope, 
 		     const char *checkpoint, size_t clen, const char *proof, size_t plen, struct err *e)
 {
 	struct audit *a = c;
-	struct keyring_trusted t;
-	uint8_t kid[8];
-	minisign_key_id_parse(env->issuer, kid);
-	if (keyring_trust_find(a->ctx->store, kid, KEYRING_ISSUER, &t, e) != 1)
+	uint8_t pk[32];
+	if (cli_issuer_key(a->ctx, env, pk, e) != 0)
 		return -1;
-	free(t.name);
-	free(t.added);
-	if (log_check(a->ctx->store, env, t.public_key, envelope, elen, checkpoint, clen, proof, plen,
+	if (log_check(a->ctx->store, env, pk, envelope, elen, checkpoint, clen, proof, plen,
 		      a->witnesses, a->nw, &a->cur->log, e) != 0)
+		return -1;
+	if (cli_revocation_check(a->ctx, env, a->cur->log.origin, (const uint8_t (*)[32])a->cur->log.leaves,
+				 a->cur->log.size, e) != 0)
 		return -1;
 	a->cur->has_log = true;
 	if (a->cur->log.witnesses < a->ctx->witnesses_required)
@@ -241,6 +240,11 @@ static void write_html(FILE *f, struct entry *es, size_t n, const struct finding
 			}
 			fprintf(f, "<tr><th>sequence</th><td>%llu</td></tr>\n<tr><th>recipients</th><td>%llu</td></tr>\n",
 				(unsigned long long)env->sequence, (unsigned long long)env->recipients);
+			if (env->has_root)
+				fprintf(f, "<tr><th>root</th><td><code>%s</code> version %llu</td></tr>\n", env->root_id,
+					(unsigned long long)env->root_version);
+			if (x->r.issuer_pinned == 1)
+				fprintf(f, "<tr><th>signing key</th><td>%s</td></tr>\n", x->r.trust.key_state);
 		}
 		if (x->has_log)
 			fprintf(f, "<tr><th>log</th><td>leaf %llu of %llu; %u pinned witness%s (largest cosigned checkpoint: %llu)</td></tr>\n",
@@ -372,7 +376,13 @@ int cmd_audit(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 				json_int("sequence", (long long)x->r.env.sequence);
 				json_str("created", x->r.env.created);
 				json_str("title", x->r.env.title);
+				if (x->r.env.has_root) {
+					json_str("root_id", x->r.env.root_id);
+					json_int("root_version", (long long)x->r.env.root_version);
+				}
 			}
+			if (x->r.issuer_pinned == 1)
+				json_str("key_state", x->r.trust.key_state);
 			if (x->has_log) {
 				json_int("log_index", (long long)x->log.index);
 				json_int("log_size", (long long)x->log.size);
@@ -400,8 +410,14 @@ int cmd_audit(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		for (size_t i = 0; i < n; i++) {
 			struct entry *x = &es[i];
 			if (x->r.envelope_parsed)
-				out_line("%s  %s seq %-4llu %s  %s", x->ok ? "ok    " : "FAILED", x->r.env.issuer,
-					 (unsigned long long)x->r.env.sequence, x->r.env.bundle_id, out_safe(0, x->r.env.title));
+			{
+				char rv[40] = "";
+				if (x->r.env.has_root)
+					snprintf(rv, sizeof rv, "root v%llu %s  ", (unsigned long long)x->r.env.root_version,
+						 x->r.trust.key_state);
+				out_line("%s  %s seq %-4llu %s  %s%s", x->ok ? "ok    " : "FAILED", x->r.env.issuer,
+					 (unsigned long long)x->r.env.sequence, x->r.env.bundle_id, rv, out_safe(0, x->r.env.title));
+			}
 			else
 				out_line("FAILED  %s", out_safe(0, x->file));
 		}

@@ -139,17 +139,17 @@ static int against_own_log(void *c, const struct envelope *env, const char *enve
 }
 
 /* verify_issuer_fn over this vault's own signing keys. */
-static int own_lookup(void *c, const uint8_t key_id[8], uint8_t pk[32], char **name, struct err *e)
+static int own_lookup(void *c, const uint8_t key_id[8], struct verify_report *r, struct err *e)
 {
 	struct own_check *oc = c;
 	char id[17];
 	minisign_key_id_hex(key_id, id);
-	*name = NULL;
 	for (size_t i = 0; i < oc->n; i++) {
 		if (strcmp(oc->iss[i].issuer, id) == 0) {
-			memcpy(pk, oc->iss[i].pk, 32);
-			*name = strdup("this vault's own key");
-			return *name ? 1 : err_set(e, ERR_IO, "out of memory");
+			memcpy(r->trust.pk, oc->iss[i].pk, 32);
+			snprintf(r->trust.key_state, sizeof r->trust.key_state, "valid");
+			r->trust.name = strdup("this vault's own key");
+			return r->trust.name ? 1 : err_set(e, ERR_IO, "out of memory");
 		}
 	}
 	err_set(e, ERR_VERIFY, "the bundle was sealed by %s, which is not one of the keys this vault sealed with", id);

@@ -18,6 +18,7 @@
 #include "keys/keyring.h"
 #include "vault/envelope.h"
 #include "vault/io.h"
+#include "vault/log.h"
 #include "vault/manifest.h"
 #include "vault/record.h"
 #include "vault/text.h"
@@ -33,9 +34,9 @@ struct export_ctx {
 	bool built;
 };
 
-static int ex_issuer(void *c, const uint8_t key_id[8], uint8_t pk[32], char **name, struct err *e)
+static int ex_issuer(void *c, const uint8_t key_id[8], struct verify_report *r, struct err *e)
 {
-	return cli_issuer_lookup(((struct export_ctx *)c)->ctx, key_id, pk, name, e);
+	return cli_issuer_lookup(((struct export_ctx *)c)->ctx, key_id, r, e);
 }
 
 static int ex_log(void *c, const struct envelope *env, const char *envelope, size_t elen,
@@ -180,6 +181,10 @@ static int record_verify(struct cli_ctx *ctx, int argc, char **argv, struct err 
 	struct minisign_pub pub;
 	char *pinned = NULL;
 	int rc = -1;
+	struct verify_trust trust;
+	bool via_root = false;
+	char origin[LOG_NAME_MAX];
+	memset(&trust, 0, sizeof trust);
 	memset(&p, 0, sizeof p);
 	memset(&env, 0, sizeof env);
 	memset(&peek, 0, sizeof peek);
@@ -207,7 +212,21 @@ static int record_verify(struct cli_ctx *ctx, int argc, char **argv, struct err 
 	} else {
 		struct store *s = cli_store(ctx, e);
 		struct keyring_trusted t;
-		int found = s ? keyring_trust_find(s, kid, KEYRING_ISSUER, &t, e) : -1;
+		/* A pinned root that lists the key decides first (window, revocation), judged
+		 * once the envelope's signature holds. */
+		int found = s ? cli_root_judge(ctx, kid, &peek, NULL, 0, &trust, e) : -1;
+		if (found < 0)
+			goto done;
+		if (found == 1) {
+			via_root = true;
+			memset(&t, 0, sizeof t);
+			memcpy(t.public_key, trust.pk, 32);
+			t.name = trust.name;
+			trust.name = NULL;
+			t.added = NULL;
+		} else {
+			found = keyring_trust_find(s, kid, KEYRING_ISSUER, &t, e);
+		}
 		if (found < 0)
 			goto done;
 		if (found == 0) {
@@ -222,6 +241,12 @@ static int record_verify(struct cli_ctx *ctx, int argc, char **argv, struct err 
 		free(t.added);
 	}
 	if (record_proof_check(&p, &pub, &env, e) != 0)
+		goto done;
+	if (via_root && trust.refusal.code) {
+		err_copy(e, &trust.refusal);
+		goto done;
+	}
+	if (via_root && (log_origin(env.issuer, origin), cli_revocation_check(ctx, &env, origin, NULL, 0, e)) != 0)
 		goto done;
 	if (ctx->json) {
 		json_begin_object();
@@ -257,6 +282,7 @@ done:
 	envelope_free(&peek);
 	record_proof_free(&p);
 	free(pinned);
+	free(trust.name);
 	free(text);
 	return rc;
 }

@@ -185,6 +185,8 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	int fd = -1, c, rc = -1;
 	struct outcome o = {0};
 	struct minisign_sec *sk = NULL;
+	struct seal_root root;
+	char *chain = NULL;
 	struct manifest_recipient *recipients = NULL;
 	size_t nrecipients = 0;
 	struct sealed sealed = {0};
@@ -275,6 +277,11 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	};
 	if (ledger_next_sequence(s, issuer, &in.sequence, e) != 0)
 		goto done;
+	int has_root = cli_seal_root(ctx, sk->key_id, in.created, in.sequence, &root, &chain, e);
+	if (has_root < 0)
+		goto done;
+	if (has_root)
+		in.root = &root;
 	randombytes_buf(in.bundle_id, sizeof in.bundle_id);
 	randombytes_buf(in.salt_seed, sizeof in.salt_seed);
 	if (!out) {
@@ -388,5 +395,6 @@ done:
 	free(checkpoint);
 	free(proof);
 	free(to);
+	free(chain);
 	return rc;
 }

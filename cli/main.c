@@ -122,6 +122,17 @@ const struct cli_cmd cli_cmds[] = {
 	 "form only; a trailing '*' matches words that start with the last one. Stored text is\n"
 	 "never altered.",
 	 cmd_records},
+	{"root",
+	 "amana root new --name NAME --root-key PUB... --threshold K --signing-key PUB... [--not-before T] [--not-after T] [--expires DATE] -o ROOT\n"
+	 "amana root show ROOT\n"
+	 "amana root sign ROOT -s ROOTKEY [--passphrase-fd N]\n"
+	 "amana root rotate ROOT -o NEXT [--add-signing-key PUB]... [--remove-signing-key KEYID]... [--revoke KEYID [--from POSITION]]... [--root-key PUB]... [--threshold K] [--expires DATE]",
+	 "make, show, sign and rotate the issuer's trust root (threshold-signed keys)",
+	 "A root names the issuer's root keys (offline; k of n sign each version), its signing keys\n"
+	 "with their validity windows, and revocations. A ROOT file holds every version from 1.\n"
+	 "'new' writes version 1 and 'rotate' appends the next one, both unsigned; 'sign' adds one\n"
+	 "root key's signature to the newest version in place. Pin it with 'amana trust add ROOT'.",
+	 cmd_root},
 	{"seal",
 	 "amana seal OUTCOME.json -s KEY (--to NAME|--to age1...)... [-o OUT.amana]\n"
 	 "amana seal OUTCOME.json -s KEY --to-all [-o OUT.amana]",
@@ -142,6 +153,7 @@ const struct cli_cmd cli_cmds[] = {
 	 cmd_sign},
 	{"trust",
 	 "amana trust add FILE.pub --name NAME [--witness]\n"
+	 "amana trust add ROOT\n"
 	 "amana trust list\n"
 	 "amana trust remove KEYID",
 	 "pin the issuers (and witnesses) this vault trusts",
@@ -353,6 +365,7 @@ int main(int argc, char **argv)
 		log_checked_free(ctx.log_seen);
 		free(ctx.log_seen);
 	}
+	free(ctx.root_learn);
 	if (ctx.store)
 		store_close(ctx.store);
 	if (rc == 0)

@@ -2,7 +2,9 @@
  * bundle.h - the .amana container: an uncompressed POSIX (pax) tar written and read with
  * libarchive, whose members come in a fixed order (docs/format.md):
  *
- *   envelope, envelope.minisig, payload.age, log/checkpoint, log/proof
+ *   envelope, envelope.minisig, [root,] payload.age, log/checkpoint, log/proof
+ *
+ * (root, the issuer's root chain, only in format 2 and only when the envelope names a root)
  *
  * The reader takes members one at a time and insists on the name it expects next, so an
  * unknown, missing, duplicated or out-of-order member is refused where it appears; only
@@ -22,6 +24,8 @@
 
 #define BUNDLE_ENVELOPE "envelope"
 #define BUNDLE_ENVELOPE_SIG "envelope.minisig"
+#define BUNDLE_ROOT "root"
+#define BUNDLE_ROOT_MAX (1u << 20) /* the issuer's root chain */
 #define BUNDLE_PAYLOAD "payload.age"
 #define BUNDLE_CHECKPOINT "log/checkpoint"
 #define BUNDLE_PROOF "log/proof"

@@ -1,5 +1,5 @@
 /*
- * envelope.c - writing and strictly reading the envelope. See envelope.h.
+ * envelope.c - writing and strictly reading the envelope, in both formats. See envelope.h.
  */
 #include "vault/envelope.h"
 
@@ -10,9 +10,29 @@
 #include "vault/clock.h"
 #include "vault/text.h"
 
-static const char *const keys[] = {"format", "bundle-id", "issuer", "issuer-name", "conference",
-				   "title", "created", "sequence", "recipients", "records", "payload"};
-#define NKEYS (sizeof keys / sizeof keys[0])
+/* The lines, in order. A line whose key is not in the envelope's format is skipped; the
+ * optional one (root) may be absent. */
+enum line { L_FORMAT, L_ID, L_ISSUER, L_NAME, L_ROOT, L_CONF, L_TITLE, L_CREATED, L_SEQ, L_RCPT,
+	    L_RECORDS, L_PAYLOAD, L_HEADER, L_BODY, NLINES };
+
+static const struct {
+	const char *key;
+	unsigned formats; /* bit 1: format 1, bit 2: format 2 */
+	bool optional;
+} lines[NLINES] = {
+	[L_FORMAT] = {"format", 3, false},     [L_ID] = {"bundle-id", 3, false},
+	[L_ISSUER] = {"issuer", 3, false},     [L_NAME] = {"issuer-name", 3, false},
+	[L_ROOT] = {"root", 2, true},	       [L_CONF] = {"conference", 3, false},
+	[L_TITLE] = {"title", 3, false},       [L_CREATED] = {"created", 3, false},
+	[L_SEQ] = {"sequence", 3, false},      [L_RCPT] = {"recipients", 3, false},
+	[L_RECORDS] = {"records", 3, false},   [L_PAYLOAD] = {"payload", 1, false},
+	[L_HEADER] = {"payload-header", 2, false}, [L_BODY] = {"payload-body", 2, false},
+};
+
+uint64_t envelope_payload_total(const struct envelope *env)
+{
+	return env->format == 2 ? env->header_size + env->payload_size : env->payload_size;
+}
 
 char *envelope_encode(const struct envelope *env)
 {
@@ -21,14 +41,23 @@ char *envelope_encode(const struct envelope *env)
 	FILE *f = open_memstream(&s, &n);
 	if (!f)
 		return NULL;
-	fprintf(f,
-		"format: %s\nbundle-id: %s\nissuer: %s\nissuer-name: %s\nconference: %s\ntitle: %s\n"
-		"created: %s\nsequence: %llu\nrecipients: %llu\nrecords: %llu %s\n"
-		"payload: blake2b-512 %s %llu\n",
-		ENVELOPE_FORMAT, env->bundle_id, env->issuer, env->issuer_name, env->conference,
-		env->title, env->created, (unsigned long long)env->sequence,
+	bool v2 = env->format == 2;
+	fprintf(f, "format: %s\nbundle-id: %s\nissuer: %s\nissuer-name: %s\n",
+		v2 ? ENVELOPE_FORMAT_2 : ENVELOPE_FORMAT_1, env->bundle_id, env->issuer, env->issuer_name);
+	if (v2 && env->has_root)
+		fprintf(f, "root: %s %llu %s\n", env->root_id, (unsigned long long)env->root_version,
+			env->root_digest);
+	fprintf(f, "conference: %s\ntitle: %s\ncreated: %s\nsequence: %llu\nrecipients: %llu\nrecords: %llu %s\n",
+		env->conference, env->title, env->created, (unsigned long long)env->sequence,
 		(unsigned long long)env->recipients, (unsigned long long)env->records_count,
-		env->records_root, env->payload_blake2b, (unsigned long long)env->payload_size);
+		env->records_root);
+	if (v2)
+		fprintf(f, "payload-header: blake2b-512 %s %llu\npayload-body: blake2b-512 %s %llu\n",
+			env->header_blake2b, (unsigned long long)env->header_size, env->payload_blake2b,
+			(unsigned long long)env->payload_size);
+	else
+		fprintf(f, "payload: blake2b-512 %s %llu\n", env->payload_blake2b,
+			(unsigned long long)env->payload_size);
 	if (fclose(f) != 0) {
 		free(s);
 		return NULL;
@@ -53,6 +82,79 @@ static bool decimal(const char *s, uint64_t *v, const char **end)
 	return true;
 }
 
+/* "blake2b-512 HEX128 N": the digest into hex (129 bytes), the size into *size. */
+static bool digest_value(const char *v, char hex[129], uint64_t *size)
+{
+	const char *rest;
+	if (strncmp(v, "blake2b-512 ", 12) != 0 || strlen(v) <= 12 + 129 || v[12 + 128] != ' ')
+		return false;
+	memcpy(hex, v + 12, 128);
+	hex[128] = '\0';
+	return lower_hex(hex, 128) && decimal(v + 12 + 129, size, &rest) && !*rest;
+}
+
+/* "ROOTID VERSION HEX128". */
+static bool root_value(const char *v, struct envelope *env)
+{
+	const char *rest;
+	if (strlen(v) < 34 || v[32] != ' ')
+		return false;
+	memcpy(env->root_id, v, 32);
+	env->root_id[32] = '\0';
+	if (!lower_hex(env->root_id, 32) || !decimal(v + 33, &env->root_version, &rest) ||
+	    env->root_version == 0 || *rest != ' ' || !lower_hex(rest + 1, 128))
+		return false;
+	memcpy(env->root_digest, rest + 1, 129);
+	env->has_root = true;
+	return true;
+}
+
+/* Checks value v of line k and stores it in env (taking v when it keeps it: *keep). */
+static bool take(struct envelope *env, enum line k, char *v, bool *keep)
+{
+	const char *rest = NULL;
+	int64_t t;
+	switch (k) {
+	case L_FORMAT:
+		if (strcmp(v, ENVELOPE_FORMAT_1) == 0)
+			env->format = 1;
+		else if (strcmp(v, ENVELOPE_FORMAT_2) == 0)
+			env->format = 2;
+		return env->format != 0;
+	case L_ID:
+		if (!lower_hex(v, 32))
+			return false;
+		memcpy(env->bundle_id, v, 33);
+		return true;
+	case L_ISSUER:
+		if (strlen(v) != 16 || strspn(v, "0123456789ABCDEF") != 16)
+			return false;
+		memcpy(env->issuer, v, 17);
+		return true;
+	case L_NAME: env->issuer_name = v; *keep = true; return true;
+	case L_ROOT: return root_value(v, env);
+	case L_CONF: env->conference = v; *keep = true; return true;
+	case L_TITLE: env->title = v; *keep = true; return true;
+	case L_CREATED:
+		if (!clock_parse_rfc3339(v, &t))
+			return false;
+		memcpy(env->created, v, 21);
+		return true;
+	case L_SEQ: return decimal(v, &env->sequence, &rest) && !*rest && env->sequence > 0;
+	case L_RCPT: return decimal(v, &env->recipients, &rest) && !*rest && env->recipients > 0;
+	case L_RECORDS:
+		if (!decimal(v, &env->records_count, &rest) || *rest != ' ' || !lower_hex(rest + 1, 64))
+			return false;
+		memcpy(env->records_root, rest + 1, 65);
+		return true;
+	case L_PAYLOAD:
+	case L_BODY: return digest_value(v, env->payload_blake2b, &env->payload_size);
+	case L_HEADER: return digest_value(v, env->header_blake2b, &env->header_size) && env->header_size > 0;
+	case NLINES: break;
+	}
+	return false;
+}
+
 int envelope_parse(const char *text, size_t len, struct envelope *env, struct err *e)
 {
 	memset(env, 0, sizeof *env);
@@ -61,59 +163,38 @@ int envelope_parse(const char *text, size_t len, struct envelope *env, struct er
 	if (memchr(text, 0, len) || !text_utf8_valid(text, len))
 		return err_set(e, ERR_FORMAT, "the envelope is not UTF-8 text");
 	const char *p = text, *end = text + len;
-	for (size_t k = 0; k < NKEYS; k++) {
+	size_t lineno = 0;
+	for (int k = 0; k < NLINES; k++) {
+		/* Until the format line is read, its own line is the only one expected. */
+		unsigned bit = env->format ? 1u << (env->format - 1) : 3;
+		if (!(lines[k].formats & bit))
+			continue;
+		size_t kl = strlen(lines[k].key);
 		const char *lf = memchr(p, '\n', (size_t)(end - p));
+		bool here = lf && (size_t)(lf - p) >= kl + 2 && memcmp(p, lines[k].key, kl) == 0 &&
+			    p[kl] == ':' && p[kl + 1] == ' ';
+		if (!here && lines[k].optional)
+			continue;
+		lineno++;
 		if (!lf)
-			return err_set(e, ERR_FORMAT, "the envelope ends before its '%s' line", keys[k]);
-		size_t kl = strlen(keys[k]);
-		if ((size_t)(lf - p) < kl + 2 || memcmp(p, keys[k], kl) != 0 || p[kl] != ':' ||
-		    p[kl + 1] != ' ')
-			return err_set(e, ERR_FORMAT, "envelope line %zu: expected '%s: '", k + 1, keys[k]);
+			return err_set(e, ERR_FORMAT, "the envelope ends before its '%s' line", lines[k].key);
+		if (!here)
+			return err_set(e, ERR_FORMAT, "envelope line %zu: expected '%s: '", lineno, lines[k].key);
 		size_t vl = (size_t)(lf - p) - kl - 2;
 		char *v = strndup(p + kl + 2, vl);
 		if (!v)
 			return err_set(e, ERR_IO, "out of memory");
-		bool ok = vl > 0 && !text_has_controls(v, vl);
-		const char *rest = NULL;
-		switch (k) {
-		case 0: ok = ok && strcmp(v, ENVELOPE_FORMAT) == 0; break;
-		case 1: ok = ok && lower_hex(v, 32); if (ok) memcpy(env->bundle_id, v, 33); break;
-		case 2: ok = ok && vl == 16 && strspn(v, "0123456789ABCDEF") == 16; if (ok) memcpy(env->issuer, v, 17); break;
-		case 3: env->issuer_name = v; v = NULL; break;
-		case 4: env->conference = v; v = NULL; break;
-		case 5: env->title = v; v = NULL; break;
-		case 6: {
-			int64_t t;
-			ok = ok && clock_parse_rfc3339(v, &t);
-			if (ok)
-				memcpy(env->created, v, 21);
-			break;
-		}
-		case 7: ok = ok && decimal(v, &env->sequence, &rest) && !*rest && env->sequence > 0; break;
-		case 8: ok = ok && decimal(v, &env->recipients, &rest) && !*rest && env->recipients > 0; break;
-		case 9:
-			ok = ok && decimal(v, &env->records_count, &rest) && *rest == ' ' && lower_hex(rest + 1, 64);
-			if (ok)
-				memcpy(env->records_root, rest + 1, 65);
-			break;
-		case 10:
-			ok = ok && vl > 12 && strncmp(v, "blake2b-512 ", 12) == 0 && strlen(v) > 12 + 129 &&
-			     v[12 + 128] == ' ';
-			if (ok) {
-				memcpy(env->payload_blake2b, v + 12, 128);
-				env->payload_blake2b[128] = '\0';
-				ok = lower_hex(env->payload_blake2b, 128) &&
-				     decimal(v + 12 + 129, &env->payload_size, &rest) && !*rest;
-			}
-			break;
-		}
-		free(v);
+		bool keep = false;
+		bool ok = vl > 0 && !text_has_controls(v, vl) && take(env, (enum line)k, v, &keep);
+		if (!keep)
+			free(v);
 		if (!ok)
-			return err_set(e, ERR_FORMAT, "envelope line %zu: the '%s' value is malformed", k + 1, keys[k]);
+			return err_set(e, ERR_FORMAT, "envelope line %zu: the '%s' value is malformed", lineno,
+				       lines[k].key);
 		p = lf + 1;
 	}
 	if (p != end)
-		return err_set(e, ERR_FORMAT, "the envelope has more than its %zu lines", NKEYS);
+		return err_set(e, ERR_FORMAT, "the envelope has more than its %zu lines", lineno);
 	return 0;
 }
 
@@ -127,6 +208,6 @@ void envelope_free(struct envelope *env)
 
 void envelope_trusted_comment(const struct envelope *env, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%s %s %llu", ENVELOPE_FORMAT, env->bundle_id,
-		 (unsigned long long)env->sequence);
+	snprintf(buf, cap, "%s %s %llu", env->format == 2 ? ENVELOPE_FORMAT_2 : ENVELOPE_FORMAT_1,
+		 env->bundle_id, (unsigned long long)env->sequence);
 }

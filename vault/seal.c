@@ -546,7 +546,7 @@ static int head_size(const char *manifest, uint64_t msize, const char *sig, int6
 	return tar_writer_detach(w, e);
 }
 
-/* BLAKE2b-512 of the finished payload, read back from the output (the page cache). The kernel
+/* BLAKE2b-512 of size bytes of the output at base, read back (from the page cache). The kernel
  * is asked to start writing the file out meanwhile, so that the final fsync is short. */
 static int hash_spool(int fd, uint64_t base, uint64_t size, uint8_t out[64], struct err *e)
 {
@@ -575,10 +575,18 @@ static int hash_spool(int fd, uint64_t base, uint64_t size, uint8_t out[64], str
 	return 0;
 }
 
-/* Builds s's envelope for a payload of psize bytes with the given digest (hex), and signs
- * it. Called twice: with a digest of zeros to measure, then with the real one. */
+/* The digests of payload.age the envelope carries: its age header's and its body's. */
+struct payload_digests {
+	char header_hex[129];
+	uint64_t header_size;
+	char body_hex[129];
+	uint64_t body_size;
+};
+
+/* Builds s's envelope for payload.age with the given digests, and signs it. Called twice: with
+ * digests of zeros to measure, then with the real ones. */
 static int make_envelope(const struct seal_input *in, const struct manifest_meta *meta,
-			 uint64_t psize, const char *digest_hex, struct sealed *s, struct err *e)
+			 const struct payload_digests *pd, struct sealed *s, struct err *e)
 {
 	const struct outcome *o = in->outcome;
 	struct envelope *env = &s->env;
@@ -597,8 +605,17 @@ static int make_envelope(const struct seal_input *in, const struct manifest_meta
 	env->sequence = in->sequence;
 	env->recipients = in->nrecipients;
 	env->records_count = o->nrecords;
-	env->payload_size = psize;
-	snprintf(env->payload_blake2b, sizeof env->payload_blake2b, "%s", digest_hex);
+	env->format = 2;
+	env->header_size = pd->header_size;
+	memcpy(env->header_blake2b, pd->header_hex, sizeof env->header_blake2b);
+	env->payload_size = pd->body_size;
+	memcpy(env->payload_blake2b, pd->body_hex, sizeof env->payload_blake2b);
+	if (in->root) {
+		env->has_root = true;
+		memcpy(env->root_id, in->root->root_id, sizeof env->root_id);
+		env->root_version = in->root->version;
+		memcpy(env->root_digest, in->root->digest, sizeof env->root_digest);
+	}
 	env->issuer_name = strdup(in->issuer_name);
 	env->title = strdup(o->title);
 	size_t cl = strlen(o->series) + 32;
@@ -633,7 +650,8 @@ static int outer_head(struct sealed *s, struct spool *sp, uint64_t *len, struct 
 		return -1;
 	if (tar_writer_file(w, BUNDLE_ENVELOPE, s->envelope, s->envelope_len, e) != 0 ||
 	    tar_writer_file(w, BUNDLE_ENVELOPE_SIG, s->envelope_sig, strlen(s->envelope_sig), e) != 0 ||
-	    tar_writer_entry(w, BUNDLE_PAYLOAD, s->env.payload_size, e) != 0) {
+	    (s->root && tar_writer_file(w, BUNDLE_ROOT, s->root, s->root_len, e) != 0) ||
+	    tar_writer_entry(w, BUNDLE_PAYLOAD, envelope_payload_total(&s->env), e) != 0) {
 		tar_writer_abort(w);
 		return -1;
 	}
@@ -657,6 +675,10 @@ int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e)
 	memset(s, 0, sizeof *s);
 	s->out.fd = -1;
 	s->created = in->created;
+	if (in->root) {
+		s->root = in->root->chain;
+		s->root_len = in->root->chain_len;
+	}
 	sp.fd = -1;
 	if (!(s->out_path = strdup(in->out_path)))
 		return err_set(e, ERR_IO, "out of memory");
@@ -728,17 +750,20 @@ int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e)
 		goto done;
 	uint64_t total = sp.start + tail;
 	uint64_t psize = age_chunked_file_size(sp.age, total);
-	char zero_digest[129];
-	memset(zero_digest, '0', 128);
-	zero_digest[128] = '\0';
-	if (make_envelope(in, &meta, psize, zero_digest, s, e) != 0 || outer_head(s, NULL, &x, e) != 0)
+	size_t plen;
+	const unsigned char *prefix = age_chunked_prefix(sp.age, &plen);
+	struct payload_digests pd;
+	memset(pd.header_hex, '0', 128);
+	pd.header_hex[128] = '\0';
+	memcpy(pd.body_hex, pd.header_hex, sizeof pd.body_hex);
+	pd.header_size = plen - 16; /* the prefix ends with the body's 16-byte nonce */
+	pd.body_size = psize - pd.header_size;
+	if (make_envelope(in, &meta, &pd, s, e) != 0 || outer_head(s, NULL, &x, e) != 0)
 		goto done;
 	if (io_atomic_open(&s->out, s->out_path, 0644, e) != 0)
 		goto done;
 	sp.fd = s->out.fd;
 	sp.base = x;
-	size_t plen;
-	const unsigned char *prefix = age_chunked_prefix(sp.age, &plen);
 	if (pwrite_all(sp.fd, prefix, plen, sp.base, e) != 0)
 		goto done;
 
@@ -808,13 +833,14 @@ int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e)
 
 	/* 6. The payload's digest, read back; the real envelope and its signature, written in
 	 * front of it. */
-	uint8_t pdigest[64];
-	char pdigest_hex[129];
+	uint8_t hdigest[64], bdigest[64];
 	uint64_t head = 0;
-	if (hash_spool(sp.fd, sp.base, psize, pdigest, e) != 0)
+	crypto_generichash(hdigest, 64, prefix, pd.header_size, NULL, 0);
+	if (hash_spool(sp.fd, sp.base + pd.header_size, pd.body_size, bdigest, e) != 0)
 		goto done;
-	to_hex(pdigest_hex, pdigest, 64);
-	if (make_envelope(in, &meta, psize, pdigest_hex, s, e) != 0 || outer_head(s, &sp, &head, e) != 0)
+	to_hex(pd.header_hex, hdigest, 64);
+	to_hex(pd.body_hex, bdigest, 64);
+	if (make_envelope(in, &meta, &pd, s, e) != 0 || outer_head(s, &sp, &head, e) != 0)
 		goto done;
 	if (head != x) {
 		err_set(e, ERR_INTERNAL, "the bundle's head is %llu bytes, not %llu (this is a bug)",

@@ -36,10 +36,22 @@
 #include "vault/minisign.h"
 #include "vault/outcome.h"
 
+/* The issuer's root, when its signing key belongs to one: named in the envelope, and its
+ * chain (every version from 1, each with its signatures: the text of vault/root.h) carried
+ * in the bundle's root member. */
+struct seal_root {
+	char root_id[33];
+	uint64_t version;
+	char digest[129]; /* BLAKE2b-512 of the newest version's signed text, hex */
+	const char *chain;
+	size_t chain_len;
+};
+
 struct seal_input {
 	const struct outcome *outcome;
 	const struct minisign_sec *sk;	/* the issuer's key */
 	const char *issuer_name;
+	const struct seal_root *root;	/* NULL: a key pinned on its own, no root */
 	const struct manifest_recipient *recipients; /* names and age1 strings */
 	size_t nrecipients;
 	uint8_t bundle_id[16];
@@ -59,6 +71,8 @@ struct sealed {
 	char *envelope;	    /* the envelope's text: the log leaf */
 	size_t envelope_len;
 	char *envelope_sig; /* envelope.minisig */
+	const char *root;   /* the root member's text (the input's chain), or NULL */
+	size_t root_len;
 	char *workdir;	    /* the private folder of temporaries */
 	char *out_path;
 	uint64_t tail_off;  /* where payload.age ends in the output */

@@ -23,11 +23,16 @@
 #define MANIFEST_MAX (1ULL << 32)
 #define COPY_BUF 65536
 
-/* The outer payload member as age's input: hashed (on another core) and counted on the way. */
+/* The outer payload member as age's input: hashed (on another core) and counted on the way.
+ * In format 2 the age header (its first split bytes, as the envelope says) and the body are
+ * two messages: the header's digest is taken when the body's first byte arrives. */
 struct payload_in {
 	struct tar_reader *outer;
 	struct hashq *hash;
 	uint64_t seen;
+	uint64_t split;	      /* format 2: the header's size; 0 in format 1 */
+	bool split_done;
+	uint8_t header_digest[64];
 };
 
 static int payload_read(void *ctx, void *buf, size_t cap, size_t *got, struct err *e)
@@ -35,8 +40,19 @@ static int payload_read(void *ctx, void *buf, size_t cap, size_t *got, struct er
 	struct payload_in *p = ctx;
 	if (tar_reader_data(p->outer, buf, cap, got, e) != 0)
 		return -1;
-	hashq_update(p->hash, buf, *got);
-	p->seen += *got;
+	const unsigned char *b = buf;
+	size_t n = *got;
+	if (p->split && !p->split_done && p->seen + n >= p->split) {
+		size_t head = (size_t)(p->split - p->seen);
+		hashq_update(p->hash, b, head);
+		hashq_final(p->hash, p->header_digest);
+		p->split_done = true;
+		b += head;
+		n -= head;
+		p->seen += head;
+	}
+	hashq_update(p->hash, b, n);
+	p->seen += n;
 	return 0;
 }
 
@@ -52,6 +68,8 @@ void verify_report_free(struct verify_report *r)
 	free(r->envelope_text);
 	free(r->envelope_sig_text);
 	free(r->issuer_pinned_name);
+	free(r->root_text);
+	free(r->trust.name);
 	free(r->recipient);
 	memset(r, 0, sizeof *r);
 }
@@ -378,6 +396,7 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 
 	memset(r, 0, sizeof *r);
 	r->issuer_pinned = r->envelope_sig_ok = r->log_ok = r->payload_ok = r->inner_ok = -1;
+	r->key_ok = -1;
 	stage.dirfd = -1;
 	fd = open(in->bundle, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -408,12 +427,53 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 	}
 	r->envelope_sig_text = sigtext;
 	sigtext = NULL;
+	/* Format 2: the issuer's root chain, when the bundle carries one, comes next. */
+	const char *mname;
+	bool mend;
+	if (tar_reader_next(outer, &mname, &size, &mend, e) != 0)
+		goto done;
+	if (!mend && strcmp(mname, BUNDLE_ROOT) == 0) {
+		if (size > BUNDLE_ROOT_MAX) {
+			err_set(e, ERR_FORMAT, "the bundle: member '%s' declares %llu bytes, more than the %u allowed",
+				BUNDLE_ROOT, (unsigned long long)size, (unsigned)BUNDLE_ROOT_MAX);
+			goto done;
+		}
+		if (tar_reader_slurp(outer, size, &r->root_text, e) != 0)
+			goto done;
+		r->root_len = (size_t)size;
+		if (tar_reader_next(outer, &mname, &size, &mend, e) != 0)
+			goto done;
+	}
+	if (mend) {
+		err_set(e, ERR_FORMAT, "the bundle ends where '%s' was expected", BUNDLE_PAYLOAD);
+		goto done;
+	}
+	if (strcmp(mname, BUNDLE_PAYLOAD) != 0) {
+		char *shown = text_display(mname, strlen(mname));
+		err_set(e, ERR_FORMAT, "the bundle: unexpected member '%s' where '%s' was expected",
+			shown ? shown : "?", BUNDLE_PAYLOAD);
+		free(shown);
+		goto done;
+	}
+	if (size > UINT64_MAX >> 1) {
+		err_set(e, ERR_FORMAT, "the bundle: member '%s' declares %llu bytes, more than the %llu allowed",
+			BUNDLE_PAYLOAD, (unsigned long long)size, (unsigned long long)(UINT64_MAX >> 1));
+		goto done;
+	}
+	uint64_t payload_member = size;
 	char sigid[17];
 	minisign_key_id_hex(sig.key_id, sigid);
-	int pinned = in->issuer(in->ctx, sig.key_id, pk, &r->issuer_pinned_name, e);
+	int pinned = in->issuer(in->ctx, sig.key_id, r, e);
 	if (pinned < 0)
 		goto done;
 	r->issuer_pinned = pinned;
+	if (pinned) {
+		memcpy(pk, r->trust.pk, 32);
+		if (!(r->issuer_pinned_name = strdup(r->trust.name ? r->trust.name : ""))) {
+			err_set(e, ERR_IO, "out of memory");
+			goto done;
+		}
+	}
 	if (!pinned && r->envelope_parsed && strcmp(r->env.issuer, sigid) != 0) {
 		err_set(e, ERR_VERIFY, "envelope.minisig was made by key %s, not by the issuer %s the envelope names",
 			sigid, r->env.issuer);
@@ -464,6 +524,16 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 			} else {
 				r->envelope_sig_ok = 1;
 			}
+			/* The trust in force: may this key sign this bundle (window, revocation, root
+			 * expiry, the chain the envelope names)? Judged only on a signed envelope. */
+			if (r->envelope_sig_ok == 1) {
+				r->key_ok = r->trust.refusal.code == ERR_OK;
+				if (!r->key_ok) {
+					err_copy(e, &r->trust.refusal);
+					if (failed(in, r, e) != 0)
+						goto done;
+				}
+			}
 		}
 	}
 	if (!r->envelope_parsed) {
@@ -485,13 +555,14 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 	}
 
 	/* 4. The payload: decrypted when we can and may, else only hashed. */
-	if (tar_reader_expect(outer, BUNDLE_PAYLOAD, UINT64_MAX >> 1, &size, e) != 0)
-		goto done;
-	struct payload_in pin = {outer, NULL, 0};
+	size = payload_member;
+	struct payload_in pin = {outer, NULL, 0, 0, false, {0}};
+	if (r->env.format == 2)
+		pin.split = r->env.header_size;
 	if (hashq_new(&pin.hash, e) != 0)
 		goto done;
 	hq = pin.hash;
-	bool decrypt = in->ids && r->issuer_pinned == 1 && r->envelope_sig_ok == 1;
+	bool decrypt = in->ids && r->issuer_pinned == 1 && r->envelope_sig_ok == 1 && r->key_ok == 1;
 	struct err dec_err;
 	err_clear(&dec_err);
 	if (decrypt && age_decrypt_init(&dec, in->ids, payload_read, &pin, &dec_err) != 0) {
@@ -523,12 +594,19 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 			break;
 	}
 	hashq_final(pin.hash, hash);
-	char hex[129];
+	char hex[129], hhex[129];
 	sodium_bin2hex(hex, sizeof hex, hash, 64);
-	if (pin.seen != r->env.payload_size || strcmp(hex, r->env.payload_blake2b) != 0) {
+	sodium_bin2hex(hhex, sizeof hhex, pin.header_digest, 64);
+	const char *bad = NULL;
+	if (pin.seen != envelope_payload_total(&r->env) || (pin.split && !pin.split_done))
+		bad = "size";
+	else if (pin.split && strcmp(hhex, r->env.header_blake2b) != 0)
+		bad = "age header's BLAKE2b-512 digest";
+	else if (strcmp(hex, r->env.payload_blake2b) != 0)
+		bad = pin.split ? "body's BLAKE2b-512 digest" : "BLAKE2b-512 digest";
+	if (bad) {
 		r->payload_ok = 0;
-		err_set(e, ERR_VERIFY, "payload.age does not match the envelope's %s (it was altered)",
-			pin.seen != r->env.payload_size ? "size" : "BLAKE2b-512 digest");
+		err_set(e, ERR_VERIFY, "payload.age does not match the envelope's %s (it was altered)", bad);
 		if (failed(in, r, e) != 0)
 			goto done;
 	} else {

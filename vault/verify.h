@@ -30,9 +30,29 @@
 
 struct manifest;
 
-/* Finds a pinned issuer by minisign key id: 1 (pk and *name filled; name malloc'd), 0 when
- * not pinned, -1 on error. */
-typedef int (*verify_issuer_fn)(void *ctx, const uint8_t key_id[8], uint8_t pk[32], char **name,
+struct verify_report;
+
+/* What the reader's trust says of the key that signed envelope.minisig, filled by its
+ * verify_issuer_fn. */
+struct verify_trust {
+	uint8_t pk[32];
+	char *name;		/* as pinned (malloc'd) */
+	bool via_root;		/* trusted as a signing key of a pinned root, not on its own */
+	char root_id[33];
+	uint64_t root_version;	/* the root version in force (the newest this reader trusts) */
+	uint64_t root_learned;	/* the newest version the bundle's chain brought, when newer */
+	char key_state[32];	/* root_key_state_name(); "valid" for a key pinned on its own */
+	/* Set when that trust refuses this bundle although it knows the key: revoked, outside
+	 * its window, an expired root, a chain stripped from a bundle that names a root. */
+	struct err refusal;
+};
+
+/* Finds the issuer of r's envelope.minisig, whose key id is key_id: r->envelope_parsed says
+ * whether r->env can be used, r->root_text is the bundle's root member (NULL when absent).
+ * Returns 1 and fills r->trust when the key is trusted (trust.refusal may still say no), 0
+ * when it is not, -1 on error (a root chain that does not check is ERR_VERIFY or
+ * ERR_FORMAT). */
+typedef int (*verify_issuer_fn)(void *ctx, const uint8_t key_id[8], struct verify_report *r,
 				struct err *e);
 
 /* Step 3, once the envelope's signature holds: the log members against the envelope, and the
@@ -69,8 +89,12 @@ struct verify_report {
 	char *envelope_text;
 	char *envelope_sig_text; /* envelope.minisig as read */
 	bool envelope_parsed;
+	char *root_text;	/* the root member (format 2), or NULL */
+	size_t root_len;
 	int issuer_pinned;	/* 1 pinned, 0 not pinned, -1 not checked */
 	char *issuer_pinned_name;
+	struct verify_trust trust; /* when issuer_pinned is 1 */
+	int key_ok;		/* the trust in force lets the key sign this bundle: 1, 0, -1 */
 	int envelope_sig_ok;	/* 1, 0, -1 not checked */
 	int log_ok;		/* 1, 0, -1 not checked (no log members or no checker) */
 	int payload_ok;		/* digest and size */

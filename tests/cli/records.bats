@@ -458,8 +458,10 @@ expect_refused() {
 	# The envelope: its sequence, its records line, its payload digest, its title.
 	alt; sed -i 's/^sequence: 1$/sequence: 2/' "x$n.proof"; expect_refused "x$n.proof"; n=$((n + 1))
 	alt; sed -i '/^envelope: [0-9]*$/,$s/^records: 14 /records: 15 /' "x$n.proof"; expect_refused "x$n.proof"; n=$((n + 1))
-	payline=$(grep -n '^payload: blake2b-512 ' r9.proof | cut -d: -f1)
-	alt; alter_hex "x$n.proof" "$payline" 22; expect_refused "x$n.proof"; n=$((n + 1))
+	for key in payload-header payload-body; do
+		payline=$(grep -n "^$key: blake2b-512 " r9.proof | cut -d: -f1)
+		alt; alter_hex "x$n.proof" "$payline" 30; expect_refused "x$n.proof"; n=$((n + 1))
+	done
 	alt; sed -i '/^envelope: [0-9]*$/,$s/^title: المؤتمر/title: الموتمر/' "x$n.proof"; expect_refused "x$n.proof"; n=$((n + 1))
 	# The signature: its key id and signature line, its trusted comment, its global signature.
 	sigline=$(grep -n '^untrusted comment: amana envelope signature$' r9.proof | cut -d: -f1)

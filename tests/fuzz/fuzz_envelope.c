@@ -2,8 +2,8 @@
  * fuzz_envelope.c - the envelope parser (vault/envelope.c), the first thing verify reads of a
  * bundle, before any signature is checked.
  *
- * There is one way to write an envelope (the eleven keys in order, decimals without leading
- * zeros, lowercase hex), so whatever envelope_parse accepts must be exactly what
+ * There is one way to write an envelope in each format (its keys in order, decimals without
+ * leading zeros, lowercase hex), so whatever envelope_parse accepts must be exactly what
  * envelope_encode writes back from the parsed fields; what it refuses is ERR_FORMAT. The
  * fields it fills must be what the format says: hex of the right length, a non-zero sequence
  * and recipient count, values without control characters. The trusted comment built from
@@ -64,7 +64,10 @@ FUZZ_TARGET(envelope)
 	    strspn(env.issuer, "0123456789ABCDEF") != 16 || strlen(env.created) != 20 ||
 	    env.sequence == 0 || env.recipients == 0 || !lower_hex(env.records_root, 64) ||
 	    !lower_hex(env.payload_blake2b, 128) || !one_line(env.issuer_name) ||
-	    !one_line(env.conference) || !one_line(env.title))
+	    !one_line(env.conference) || !one_line(env.title) || (env.format != 1 && env.format != 2) ||
+	    (env.format == 2 && (!lower_hex(env.header_blake2b, 128) || env.header_size == 0)) ||
+	    (env.has_root && (env.format != 2 || !lower_hex(env.root_id, 32) || env.root_version == 0 ||
+			      !lower_hex(env.root_digest, 128))))
 		abort();
 	char *text = envelope_encode(&env);
 	if (!text || strlen(text) != size || memcmp(text, data, size) != 0)

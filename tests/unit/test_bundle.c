@@ -163,17 +163,16 @@ static int hidden_entries(const char *dir)
 	return n;
 }
 
-static int issuer_lookup(void *ctx, const uint8_t key_id[8], uint8_t pk[32], char **name,
+static int issuer_lookup(void *ctx, const uint8_t key_id[8], struct verify_report *r,
 			 struct err *e)
 {
 	(void)ctx;
 	(void)e;
-	*name = NULL;
 	if (memcmp(key_id, fx.pub.key_id, 8) != 0)
 		return 0;
-	memcpy(pk, fx.pub.pk, 32);
-	*name = strdup("test issuer");
-	return *name ? 1 : -1;
+	memcpy(r->trust.pk, fx.pub.pk, 32);
+	r->trust.name = strdup("test issuer");
+	return r->trust.name ? 1 : -1;
 }
 
 static size_t round512(size_t n)
