@@ -58,3 +58,51 @@ sec() { amana --vault "$T/secretariat-vault" "$@"; }
 	sed 's/^kind: .*/kind: decision-forged/' record-3.proof >forged.proof
 	run -1 amana record verify forged.proof -p secretariat.pub
 }
+
+# mkroot FILE: a 2-of-3 root (version 1, signed by two) whose signing key is the fixtures'
+# secretariat key, valid since before the fixtures were sealed.
+mkroot() {
+	local k
+	for k in ra rb rc; do mkkey_sign "root $k" "$k"; done
+	amana -q root new --name "الأمانة العامة" --root-key ra.pub --root-key rb.pub --root-key rc.pub \
+		--threshold 2 --signing-key secretariat.pub --not-before 2020-01-01 --not-after 2099-12-31 -o "$1"
+	amana -q root sign "$1" -s ra.key
+	amana -q root sign "$1" -s rb.key
+}
+
+@test "an old member vault (schema 5) moves its key pin to a root with one trust add; format 1 bundles still verify" {
+	mkroot root.txt
+	run -0 tun trust add root.txt
+	assert_stderr_has "now trusted through the root"
+	[ "$(sqlite3 tunisia-vault/vault.db 'pragma user_version')" -eq 7 ]
+	[ "$(sqlite3 tunisia-vault/vault.db "select count(*) from trusted_keys where role = 'issuer'")" -eq 0 ]
+	[ "$(sqlite3 tunisia-vault/vault.db 'select version from trusted_roots')" -eq 1 ]
+	run -0 tun --json verify conference-24.amana -i tunisia.key
+	[[ "$output" == *'"through":"root"'* ]]
+	[[ "$output" == *'"key_state":"valid"'* ]]
+	run -0 tun verify conference-24-jordan.amana
+	# The old secretariat vault, given the same root, seals format 2 bundles that name it.
+	run -0 sec trust add root.txt
+	cp -R "$TOP/docs/examples/conference-24" src
+	run -0 sec seal src/outcome.json -s secretariat.key --to "تونس" -o third.amana
+	tar -xOf third.amana envelope | grep -q '^format: amana-bundle/2$'
+	tar -xOf third.amana envelope | grep -q '^root: '
+	run -0 tun open third.amana -i tunisia.key -o third
+	# A fresh vault that pins only the root accepts the format 1 bundles and the record proof.
+	run -0 amana trust add root.txt
+	run -0 amana verify conference-24.amana -i egypt.key
+	run -0 amana record verify record-3.proof
+}
+
+@test "a format 1 bundle signed outside the key's window in the pinned root is refused" {
+	local k
+	for k in ra rb; do mkkey_sign "root $k" "$k"; done
+	amana -q root new --name "الأمانة العامة" --root-key ra.pub --root-key rb.pub --threshold 1 \
+		--signing-key secretariat.pub --not-before 2099-01-01 --not-after 2099-12-31 -o late.txt
+	amana -q root sign late.txt -s ra.key
+	run -0 amana trust add late.txt
+	run -1 amana verify conference-24.amana -i egypt.key
+	assert_stderr_has "not yet valid"
+	run -1 amana record verify record-3.proof
+	assert_stderr_has "not yet valid"
+}

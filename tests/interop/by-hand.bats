@@ -27,6 +27,19 @@ local_setup() {
 	amana -q recipient add egypt.pub --name "مصر"
 	amana -q trust add secretariat.pub --name "الأمانة العامة"
 	cp -R "$TOP/docs/examples/conference-24" src
+	# plain.amana: the same key sealing from a vault without a root (its own log).
+	AMANA_HOME=$T/v-plain amana -q recipient add tunisia.pub --name "تونس"
+	AMANA_HOME=$T/v-plain amana -q seal src/outcome.json -s secretariat.key --to "تونس" -o plain.amana
+	# The bundle the page is run on is sealed under a 2-of-3 trust root (step 11), which the
+	# secretariat's vault pins: the key pin above moves to it.
+	mkkey_sign "root a" ra
+	mkkey_sign "root b" rb
+	mkkey_sign "root c" rc
+	amana -q root new --name "الأمانة العامة" --root-key ra.pub --root-key rb.pub --root-key rc.pub \
+		--threshold 2 --signing-key secretariat.pub --not-before 2020-01-01 --not-after 2099-12-31 -o secretariat-root.txt
+	amana -q root sign secretariat-root.txt -s ra.key
+	amana -q root sign secretariat-root.txt -s rc.key
+	amana -q trust add secretariat-root.txt
 	amana -q seal src/outcome.json -s secretariat.key --to "تونس" --to "مصر" -o conference-24.amana
 }
 
@@ -64,7 +77,7 @@ by_hand() {
 case_dir() {
 	mkdir -p "$1"
 	cp "$2" "$1/conference-24.amana"
-	cp secretariat.pub tunisia.key "$1/"
+	cp secretariat.pub secretariat-root.txt tunisia.key "$1/"
 }
 
 # Steps 0 .. N-1 passed and step N (the one that should catch it) did not.
@@ -103,35 +116,43 @@ reseal() {
 		if [ -e ../trailer ]; then cat ../trailer >>../inner.tar; fi
 		cd ../outer || exit 1
 		age "${args[@]}" -o payload.age ../inner.tar
-		digest=$(b2sum payload.age | cut -d' ' -f1)
-		size=$(wc -c <payload.age)
-		sed -i "s/^payload: .*/payload: blake2b-512 $digest $size/" envelope
+		# The age header ends with its MAC line ("--- ..."); the body follows.
+		hlen=$(head -n "$(grep -a -n -m1 '^--- ' payload.age | cut -d: -f1)" payload.age | wc -c)
+		hdigest=$(head -c "$hlen" payload.age | b2sum | cut -d' ' -f1)
+		bdigest=$(tail -c +$((hlen + 1)) payload.age | b2sum | cut -d' ' -f1)
+		bsize=$(($(wc -c <payload.age) - hlen))
+		sed -i -e "s/^payload-header: .*/payload-header: blake2b-512 $hdigest $hlen/" \
+			-e "s/^payload-body: .*/payload-body: blake2b-512 $bdigest $bsize/" envelope
 		id=$(sed -n 's/^bundle-id: //p' envelope)
 		seq=$(sed -n 's/^sequence: //p' envelope)
 		minisign -S -W -s "$T/secretariat.key" -m envelope -x envelope.minisig \
-			-c "amana envelope signature" -t "amana-bundle/1 $id $seq" >/dev/null
-		set -- envelope envelope.minisig payload.age
+			-c "amana envelope signature" -t "amana-bundle/2 $id $seq" >/dev/null
+		set -- envelope envelope.minisig
+		if [ -e root ]; then set -- "$@" root; fi
+		set -- "$@" payload.age
 		if [ -e log/checkpoint ]; then set -- "$@" log/checkpoint log/proof; fi
 		amanatar ../bundle.amana "$@"
 	)
 	case_dir "$name" "$w/bundle.amana"
 }
 
-@test "the page's blocks are numbered in order, one block per step, 0 to 10" {
+@test "the page's blocks are numbered in order, one block per step, 0 to 11" {
 	run -0 awk '
 		/^## / { h = substr($0, 4); num = (h ~ /^[0-9]+\./) ? h + 0 : 0; next }
 		/^```sh$/ { print num }
 	' "$DOC"
-	[ "$output" = "$(seq 0 10)" ]
+	[ "$output" = "$(seq 0 11)" ]
 }
 
 @test "a freshly sealed bundle passes every step of verify-by-hand.md" {
 	case_dir good conference-24.amana
 	by_hand 0 good
-	for i in $(seq 0 10); do
+	for i in $(seq 0 11); do
 		assert_stderr_has "step $i passed"
 	done
-	assert_stderr_has "bundle/payload.age: OK"
+	assert_stderr_has "root version 1: 2 signatures by its root keys"
+	grep -q '^root: ' good/bundle/envelope
+	assert_stderr_has "payload.body: OK"
 	assert_stderr_has "inner/files/التوصيات.txt: OK"
 	assert_stderr_has "leaves/14.bin: OK"
 	# and amana agrees
@@ -193,7 +214,7 @@ reseal() {
 		cd "$T/forge-other/outer" || exit 1
 		id=$(sed -n 's/^bundle-id: //p' envelope)
 		minisign -S -W -s "$T/forger.key" -m envelope -x envelope.minisig \
-			-c "amana envelope signature" -t "amana-bundle/1 $id 1" >/dev/null
+			-c "amana envelope signature" -t "amana-bundle/2 $id 1" >/dev/null
 		amanatar ../bundle.amana $(tar -tf "$T/conference-24.amana")
 	)
 	case_dir other "$T/forge-other/bundle.amana"
@@ -210,7 +231,7 @@ reseal() {
 	flip_byte payload/conference-24.amana $((off + 5000))
 	by_hand 1 payload
 	assert_fails_at 4
-	assert_stderr_has "bundle/payload.age: FAILED"
+	assert_stderr_has "payload.body: FAILED"
 	run -1 amana verify payload/conference-24.amana
 }
 
@@ -306,4 +327,65 @@ reseal() {
 	refute_exists cont/bundle
 	run -3 amana verify cont/conference-24.amana
 	assert_stderr_has "unexpected member 'extra'"
+}
+
+@test "a bundle sealed without a root passes every step; step 11 has nothing to check" {
+	case_dir plain plain.amana
+	by_hand 0 plain
+	assert_stderr_has "step 11 passed"
+	refute_output_has "root version 1"
+	run -0 amana verify plain.amana -i tunisia.key
+}
+
+# reroot NAME: conference-24.amana with its root member changed by the commands on stdin
+# (run in the unpacked container), the rest byte for byte.
+reroot() {
+	local w=$T/reroot-$1
+	mkdir -p "$w"
+	tar -xf "$T/conference-24.amana" -C "$w"
+	(cd "$w" && bash -eu) </dev/stdin
+	(cd "$w" && amanatar ../reroot-$1.amana envelope envelope.minisig root payload.age log/checkpoint log/proof)
+	case_dir "$1" "$T/reroot-$1.amana"
+}
+
+@test "a root chain below its threshold fails at step 11, and amana refuses it" {
+	# The last signature (four lines) removed: 1 of 2.
+	reroot below <<'SH'
+head -n -4 root > root.new && mv root.new root
+SH
+	by_hand 1 below
+	assert_fails_at 11
+	amana --vault "$T/v-tn" -q trust add secretariat-root.txt
+	run -1 amana --vault "$T/v-tn" verify below/conference-24.amana
+	assert_stderr_has "below threshold"
+}
+
+@test "a root chain signed by a key that is not a root key fails at step 11, and amana refuses it" {
+	mkkey_sign other other
+	local body sig
+	body=$(awk '/^untrusted comment: / { exit } { print }' "$T/secretariat-root.txt")
+	printf '%s\n' "$body" >"$T/root.body"
+	minisign -S -W -s other.key -m "$T/root.body" -x "$T/other.sig" -c "amana root signature" \
+		-t "amana-root/1 $(sed -n 's/^root-id: //p' "$T/root.body") 1" >/dev/null
+	reroot foreign <<SH
+cat "$T/other.sig" >> root
+SH
+	by_hand 1 foreign
+	assert_fails_at 11
+	amana --vault "$T/v-tn" -q trust add secretariat-root.txt
+	run -1 amana --vault "$T/v-tn" verify foreign/conference-24.amana
+	assert_stderr_has "not one of its root keys"
+}
+
+@test "a bundle whose envelope names a root but whose chain was stripped is refused by both" {
+	local w=$T/strip
+	mkdir -p "$w"
+	tar -xf conference-24.amana -C "$w"
+	(cd "$w" && amanatar ../strip.amana envelope envelope.minisig payload.age log/checkpoint log/proof)
+	case_dir strip strip.amana
+	by_hand 1 strip
+	refute_output_has "step 11 passed"
+	amana --vault "$T/v-tn" -q trust add secretariat-root.txt
+	run -1 amana --vault "$T/v-tn" verify strip.amana
+	assert_stderr_has "stripped"
 }
