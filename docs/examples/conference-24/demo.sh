@@ -110,4 +110,52 @@ run secretariat sign -s secretariat.key -m "التوصيات.txt" -t "توصيا
 cp "$work/secretariat/التوصيات.txt" "$work/secretariat/التوصيات.txt.minisig" "$work/tunisia/"
 run tunisia verify -p secretariat.pub -m "التوصيات.txt"
 
-printf '\nThe end: two states opened identical, verified copies; one was refused; a tampered copy was refused.\n'
+say "Key lifecycle: three root keys, each on its own offline machine, make a 2-of-3 trust root"
+for who in root-a root-b root-c thief; do mkdir -p "$work/$who"; done
+run root-a key new sign --name "مفتاح الجذر أ" -o root-a --no-passphrase
+run root-b key new sign --name "مفتاح الجذر ب" -o root-b --no-passphrase
+run root-c key new sign --name "مفتاح الجذر ج" -o root-c --no-passphrase
+for who in root-a root-b root-c; do cp "$work/$who/$who.pub" "$work/secretariat/"; done
+run secretariat root new --name "الأمانة العامة" --root-key root-a.pub --root-key root-b.pub --root-key root-c.pub \
+	--threshold 2 --signing-key secretariat.pub -o root.txt
+cp "$work/secretariat/root.txt" "$work/root-a/" && run root-a root sign root.txt -s root-a.key
+cp "$work/root-a/root.txt" "$work/root-b/" && run root-b root sign root.txt -s root-b.key
+cp "$work/root-b/root.txt" "$work/secretariat/root.txt"
+run secretariat root show root.txt
+
+say "The secretariat pins its own root; Tunisia and Egypt pin it too (their key pin moves to the root)"
+run secretariat trust add root.txt
+for who in tunisia egypt; do cp "$work/secretariat/root.txt" "$work/$who/" && run "$who" trust add root.txt; done
+run secretariat seal outcome.json -s secretariat.key --to "تونس" --to "مصر" -o conference-24-b.amana
+cp "$work/secretariat/conference-24-b.amana" "$work/tunisia/"
+run tunisia verify conference-24-b.amana -i tunisia.key
+
+say "Drill: the signing key is stolen. The secretariat revokes it with 2 of the 3 root keys and issues with a new key"
+cp "$work/secretariat/secretariat.key" "$work/secretariat/root.txt" "$work/secretariat/tunisia.pub" "$work/thief/"
+run secretariat key new sign --name "الأمانة العامة 2" -o secretariat2 --no-passphrase
+old=$("$AMANA" --json key show "$work/secretariat/secretariat.pub" | sed -n 's/.*"key_id": *"\([0-9A-F]*\)".*/\1/p')
+run secretariat root rotate root.txt --revoke "$old" --add-signing-key secretariat2.pub -o root-2.txt
+cp "$work/secretariat/root-2.txt" "$work/root-a/" && run root-a root sign root-2.txt -s root-a.key
+cp "$work/root-a/root-2.txt" "$work/root-c/" && run root-c root sign root-2.txt -s root-c.key
+cp "$work/root-c/root-2.txt" "$work/secretariat/root-2.txt"
+run secretariat trust add root-2.txt
+refused secretariat seal outcome.json -s secretariat.key --to "تونس" -o stolen.amana
+run secretariat seal outcome.json -s secretariat2.key --to "تونس" --to "مصر" -o conference-24-c.amana
+
+say "Tunisia, which still pinned version 1, accepts the new bundle: the root's version 2 travels in it"
+cp "$work/secretariat/conference-24-c.amana" "$work/tunisia/"
+run tunisia verify conference-24-c.amana -i tunisia.key
+
+say "The thief seals with the stolen key after the revocation: Tunisia refuses it"
+run thief trust add root.txt
+run thief recipient add tunisia.pub --name "تونس"
+for n in 1 2; do # the thief's log runs past the revocation's position (2)
+	(cd "$work/thief" && "$AMANA" --vault "$work/thief/vault" -q seal "$work/secretariat/outcome.json" -s secretariat.key --to "تونس" -o "draft-$n.amana")
+done
+run thief seal "$work/secretariat/outcome.json" -s secretariat.key --to "تونس" -o forged.amana
+cp "$work/thief/forged.amana" "$work/tunisia/"
+refused tunisia verify forged.amana -i tunisia.key
+run tunisia verify conference-24-b.amana -i tunisia.key
+
+printf '\nThe end: two states opened identical, verified copies; one was refused; a tampered copy was refused;\n'
+printf 'a stolen key was revoked by 2 of 3 root keys, and what the thief signed after that was refused.\n'
