@@ -489,6 +489,14 @@ void cli_print_report(struct cli_ctx *ctx, const struct verify_report *r, bool o
 			}
 			json_str("payload_blake2b", env->payload_blake2b);
 			json_int("payload_size", (long long)env->payload_size);
+			if (env->has_readdress) {
+				json_begin_object_in("readdress");
+				json_int("first_sequence", (long long)env->first_sequence);
+				json_str("first_created", env->first_created);
+				json_str("addendum_blake2b", env->addendum_blake2b);
+				json_int("addendum_size", (long long)env->addendum_size);
+				json_end_object();
+			}
 			if (env->has_root) {
 				json_begin_object_in("root");
 				json_str("root_id", env->root_id);
@@ -548,6 +556,10 @@ void cli_print_report(struct cli_ctx *ctx, const struct verify_report *r, bool o
 			 env->payload_blake2b);
 		if (env->has_root)
 			out_line("root:        %s version %llu", env->root_id, (unsigned long long)env->root_version);
+		if (env->has_readdress)
+			out_line("readdress:   of the bundle first sealed as sequence %llu (%s); addendum.age %llu bytes",
+				 (unsigned long long)env->first_sequence, env->first_created,
+				 (unsigned long long)env->addendum_size);
 	}
 	if (r->issuer_pinned == 1 && r->trust.via_root)
 		out_line("key:         %s, through root '%s' version %llu%s", r->trust.key_state,

@@ -206,6 +206,25 @@ void cli_print_report(struct cli_ctx *ctx, const struct verify_report *r, bool o
 int cli_bundle_args(struct cli_ctx *ctx, int argc, char **argv, const char ***ids, size_t *nids,
 		    const char **out, int *pass_fd, struct err *e);
 
+/* ---- issuing (cmd_seal.c, shared with cmd_readdress.c) ----------------------------------- */
+
+struct manifest_recipient;
+struct sealed;
+struct minisign_sec;
+
+/* --to NAME|age1... (repeatable), --to-all (the recipients directory), --to-self (the
+ * encryption keys this vault made): the list, without duplicates; *out is freed with
+ * cli_free_recipients. None at all is a usage error. */
+int cli_resolve_recipients(struct store *s, char **to, size_t nto, bool all, bool self,
+			   struct manifest_recipient **out, size_t *n, struct err *e);
+void cli_free_recipients(struct manifest_recipient *list, size_t n);
+
+/* A prepared bundle issued, inside the caller's transaction (*in_tx): appended to the log,
+ * its log members written, recorded, committed (*in_tx false from then on) and put under
+ * its name (or left pending, recorded, when that fails: the message says where). */
+int cli_issue(struct cli_ctx *ctx, struct store *s, struct sealed *sealed, const struct minisign_sec *sk,
+	      uint64_t sequence, const char *out, bool *in_tx, struct err *e);
+
 /* Commands. */
 int cmd_decrypt(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_encrypt(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
@@ -222,6 +241,7 @@ int cmd_witness(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_audit(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_open(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+int cmd_readdress(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_records(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 int cmd_record(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 

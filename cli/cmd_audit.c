@@ -108,6 +108,18 @@ static int cross_check(struct entry *es, size_t n, struct finding **f, size_t *n
 				if (add_finding(f, nf, true, buf) != 0)
 					return -1;
 			}
+			/* One bundle, several addressings (readdress): the same contents. */
+			if (a->r.env.sequence != b->r.env.sequence && strcmp(a->r.env.bundle_id, b->r.env.bundle_id) == 0 &&
+			    (strcmp(a->r.env.records_root, b->r.env.records_root) != 0 ||
+			     (a->r.env.format == b->r.env.format &&
+			      (strcmp(a->r.env.payload_blake2b, b->r.env.payload_blake2b) != 0 ||
+			       a->r.env.payload_size != b->r.env.payload_size)))) {
+				snprintf(buf, sizeof buf, "issuer %s used bundle id %s for different contents (sequences %llu and %llu)",
+					 a->r.env.issuer, a->r.env.bundle_id, (unsigned long long)a->r.env.sequence,
+					 (unsigned long long)b->r.env.sequence);
+				if (add_finding(f, nf, true, buf) != 0)
+					return -1;
+			}
 			if (a->r.env.sequence == b->r.env.sequence &&
 			    strcmp(a->r.env.bundle_id, b->r.env.bundle_id) != 0) {
 				snprintf(buf, sizeof buf, "issuer %s used sequence %llu for two bundles: %s and %s",
@@ -116,6 +128,26 @@ static int cross_check(struct entry *es, size_t n, struct finding **f, size_t *n
 				if (add_finding(f, nf, true, buf) != 0)
 					return -1;
 			}
+		}
+		/* The addressings of one bundle, named once, at its first sequence given. */
+		bool first = true;
+		size_t count = 1;
+		for (size_t j = 0; j < i; j++)
+			if (es[j].r.envelope_parsed && strcmp(es[j].r.env.bundle_id, a->r.env.bundle_id) == 0)
+				first = false;
+		for (size_t j = i + 1; first && j < n; j++)
+			if (es[j].r.envelope_parsed && strcmp(es[j].r.env.bundle_id, a->r.env.bundle_id) == 0)
+				count++;
+		if (first && count > 1) {
+			int off = snprintf(buf, sizeof buf, "bundle %s: %zu addressings, one bundle: sequence", a->r.env.bundle_id, count);
+			for (size_t j = i; j < n && off > 0 && (size_t)off < sizeof buf; j++)
+				if (es[j].r.envelope_parsed && strcmp(es[j].r.env.bundle_id, a->r.env.bundle_id) == 0)
+					off += snprintf(buf + off, sizeof buf - (size_t)off, " %llu (%llu recipient%s%s)",
+							(unsigned long long)es[j].r.env.sequence,
+							(unsigned long long)es[j].r.env.recipients, es[j].r.env.recipients == 1 ? "" : "s",
+							es[j].r.env.has_readdress ? ", readdressed" : ", first seal");
+			if (add_finding(f, nf, false, buf) != 0)
+				return -1;
 		}
 		/* A gap: the next bundle of the same issuer skips numbers. */
 		if (i + 1 < n && es[i + 1].r.envelope_parsed && strcmp(a->r.env.issuer, es[i + 1].r.env.issuer) == 0 &&
@@ -380,6 +412,9 @@ int cmd_audit(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 					json_str("root_id", x->r.env.root_id);
 					json_int("root_version", (long long)x->r.env.root_version);
 				}
+				json_int("recipients", (long long)x->r.env.recipients);
+				if (x->r.env.has_readdress)
+					json_int("readdress_of", (long long)x->r.env.first_sequence);
 			}
 			if (x->r.issuer_pinned == 1)
 				json_str("key_state", x->r.trust.key_state);

@@ -64,7 +64,7 @@ static int add_recipient(struct manifest_recipient **list, size_t *n, const char
 	return 0;
 }
 
-static void free_recipients(struct manifest_recipient *list, size_t n)
+void cli_free_recipients(struct manifest_recipient *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free((char *)list[i].name);
@@ -73,12 +73,34 @@ static void free_recipients(struct manifest_recipient *list, size_t n)
 	free(list);
 }
 
-/* --to NAME, --to age1..., --to-all: the vault's directory gives names. */
-static int resolve_recipients(struct store *s, char **to, size_t nto, bool all,
-			      struct manifest_recipient **out, size_t *n, struct err *e)
+int cli_resolve_recipients(struct store *s, char **to, size_t nto, bool all, bool self,
+			   struct manifest_recipient **out, size_t *n, struct err *e)
 {
 	*out = NULL;
 	*n = 0;
+	if (self) {
+		/* The encryption key this vault made: the secretariat's own (exactly one). */
+		struct keyring_own *own;
+		size_t k, found = 0, at = 0;
+		if (keyring_own_list(s, &own, &k, e) != 0)
+			return -1;
+		for (size_t i = 0; i < k; i++)
+			if (strcmp(own[i].type, "encrypt") == 0) {
+				found++;
+				at = i;
+			}
+		int rc = found == 1 ? add_recipient(out, n, own[at].name, own[at].key_id, e) : 0;
+		keyring_own_free(own, k);
+		if (found > 1) {
+			err_set(e, ERR_USAGE, "--to-self: this vault has made %zu encryption keys, and --to-self takes the only one", found);
+			rc = err_hint(e, "name yours with --to NAME ('amana recipient add YOURS.pub --name NAME' first)");
+		} else if (found == 0) {
+			err_set(e, ERR_USAGE, "--to-self: this vault has made no encryption key");
+			rc = err_hint(e, "make one with 'amana key new encrypt --name NAME -o PREFIX' in this vault, or add yours with 'amana recipient add' and name it with --to");
+		}
+		if (rc != 0)
+			return -1;
+	}
 	if (all) {
 		struct keyring_recipient *list;
 		size_t k;
@@ -168,11 +190,63 @@ done:
 	return rc;
 }
 
+int cli_issue(struct cli_ctx *ctx, struct store *s, struct sealed *sealed, const struct minisign_sec *sk,
+	      uint64_t sequence, const char *out, bool *in_tx, struct err *e)
+{
+	char *checkpoint = NULL, *proof = NULL, *pending = NULL;
+	size_t checkpoint_len = 0, proof_len = 0;
+	int rc = -1;
+	(void)ctx;
+	/* The envelope is the log leaf: appended in the same transaction, carried in the bundle. */
+	if (log_append(s, sk, sealed->env.bundle_id, sequence, sealed->envelope, sealed->envelope_len,
+		       &checkpoint, &checkpoint_len, &proof, &proof_len, e) != 0 ||
+	    seal_write(sealed, checkpoint, checkpoint_len, proof, proof_len, e) != 0)
+		goto done;
+	/* From the commit to the rename, SIGINT and SIGTERM wait: their handler would remove the
+	 * file the vault just recorded. A SIGKILL there leaves it under its temporary name,
+	 * recorded as pending, and the next seal gives it its name (ledger_finish_pending). */
+	if (!(pending = io_absolute(sealed->out.tmp))) {
+		err_errno(e, ERR_IO, "cannot resolve the folder of '%s'", out);
+		goto done;
+	}
+	io_signals_hold();
+	int lock = ledger_placing_lock(s, e);
+	if (lock < 0 || ledger_record_issued(s, &sealed->env, sealed->envelope, out, pending, e) != 0 ||
+	    store_commit(s, e) != 0) {
+		ledger_placing_unlock(lock);
+		io_signals_release();
+		goto done;
+	}
+	*in_tx = false;
+	int crc = seal_commit(sealed, e);
+	ledger_placing_unlock(lock);
+	io_signals_release();
+	if (crc != 0) {
+		err_prefix(e, "bundle %s (sequence %llu) is recorded in the vault but not placed", sealed->env.bundle_id,
+			   (unsigned long long)sequence);
+		err_hint(e, "it is kept whole as '%s'; make room for '%s', then run any 'amana seal' "
+			    "(it finishes interrupted bundles first) or rename it yourself", pending, out);
+		goto done;
+	}
+	/* Clearing the mark is tidiness, not safety (the next seal clears a mark whose file is in
+	 * place): it does not wait long for another seal's transaction. */
+	store_wait(s, 2000);
+	struct err ignored = {0};
+	(void)ledger_issued_done(s, sealed->env.bundle_id, &ignored);
+	rc = 0;
+done:
+	free(checkpoint);
+	free(proof);
+	free(pending);
+	return rc;
+}
+
 int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
 	static const struct option longs[] = {
 		{"to", required_argument, NULL, 't'},
 		{"to-all", no_argument, NULL, 'A'},
+		{"to-self", no_argument, NULL, 'S'},
 		{"output", required_argument, NULL, 'o'},
 		{"issuer-name", required_argument, NULL, 'N'},
 		{"passphrase-fd", required_argument, NULL, 'F'},
@@ -181,7 +255,7 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	const char *key = NULL, *out = NULL, *issuer_name = NULL;
 	char **to = calloc((size_t)argc + 1, sizeof *to);
 	size_t nto = 0;
-	bool all = false;
+	bool all = false, self = false;
 	int fd = -1, c, rc = -1;
 	struct outcome o = {0};
 	struct minisign_sec *sk = NULL;
@@ -190,8 +264,7 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	struct manifest_recipient *recipients = NULL;
 	size_t nrecipients = 0;
 	struct sealed sealed = {0};
-	char *defout = NULL, *pending = NULL, *keyname = NULL, *checkpoint = NULL, *proof = NULL;
-	size_t checkpoint_len = 0, proof_len = 0;
+	char *defout = NULL, *keyname = NULL;
 	bool in_tx = false;
 	struct store *s = NULL;
 
@@ -203,6 +276,7 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		case 's': key = optarg; break;
 		case 't': to[nto++] = optarg; break;
 		case 'A': all = true; break;
+		case 'S': self = true; break;
 		case 'o': out = optarg; break;
 		case 'N': issuer_name = optarg; break;
 		case 'F':
@@ -226,7 +300,7 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	/* Everything that can be wrong with the input is found before a passphrase is asked. */
 	if (outcome_load(argv[optind], &o, e) != 0)
 		goto done;
-	if (!(s = cli_store(ctx, e)) || resolve_recipients(s, to, nto, all, &recipients, &nrecipients, e) != 0)
+	if (!(s = cli_store(ctx, e)) || cli_resolve_recipients(s, to, nto, all, self, &recipients, &nrecipients, e) != 0)
 		goto done;
 	if (out && io_exists(out)) {
 		err_set(e, ERR_IO, "'%s' already exists", out);
@@ -311,42 +385,8 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	sodium_memzero(in.salt_seed, sizeof in.salt_seed);
 	if (prc != 0)
 		goto done;
-	/* The envelope is the log leaf: appended in the same transaction, carried in the bundle. */
-	if (log_append(s, sk, sealed.env.bundle_id, in.sequence, sealed.envelope, sealed.envelope_len,
-		       &checkpoint, &checkpoint_len, &proof, &proof_len, e) != 0 ||
-	    seal_write(&sealed, checkpoint, checkpoint_len, proof, proof_len, e) != 0)
+	if (cli_issue(ctx, s, &sealed, sk, in.sequence, out, &in_tx, e) != 0)
 		goto done;
-	/* From the commit to the rename, SIGINT and SIGTERM wait: their handler would remove the
-	 * file the vault just recorded. A SIGKILL there leaves it under its temporary name,
-	 * recorded as pending, and the next seal gives it its name (ledger_finish_pending). */
-	if (!(pending = io_absolute(sealed.out.tmp))) {
-		err_errno(e, ERR_IO, "cannot resolve the folder of '%s'", out);
-		goto done;
-	}
-	io_signals_hold();
-	int lock = ledger_placing_lock(s, e);
-	if (lock < 0 || ledger_record_issued(s, &sealed.env, sealed.envelope, out, pending, e) != 0 ||
-	    store_commit(s, e) != 0) {
-		ledger_placing_unlock(lock);
-		io_signals_release();
-		goto done;
-	}
-	in_tx = false;
-	int crc = seal_commit(&sealed, e);
-	ledger_placing_unlock(lock);
-	io_signals_release();
-	if (crc != 0) {
-		err_prefix(e, "bundle %s (sequence %llu) is recorded in the vault but not placed", sealed.env.bundle_id,
-			   (unsigned long long)in.sequence);
-		err_hint(e, "it is kept whole as '%s'; make room for '%s', then run any 'amana seal' "
-			    "(it finishes interrupted bundles first) or rename it yourself", pending, out);
-		goto done;
-	}
-	/* Clearing the mark is tidiness, not safety (the next seal clears a mark whose file is in
-	 * place): it does not wait long for another seal's transaction. */
-	store_wait(s, 2000);
-	struct err ignored = {0};
-	(void)ledger_issued_done(s, sealed.env.bundle_id, &ignored);
 	if (ctx->json) {
 		json_begin_object();
 		json_str("bundle", out);
@@ -388,12 +428,9 @@ done:
 	sealed_free(&sealed);
 	minisign_sec_free(sk);
 	outcome_free(&o);
-	free_recipients(recipients, nrecipients);
+	cli_free_recipients(recipients, nrecipients);
 	free(defout);
-	free(pending);
 	free(keyname);
-	free(checkpoint);
-	free(proof);
 	free(to);
 	free(chain);
 	return rc;

@@ -112,6 +112,14 @@ const struct cli_cmd cli_cmds[] = {
 	 "(or the vault's pinned issuers), that the issuer published exactly that text in that\n"
 	 "bundle; the proof reveals nothing of the other records.",
 	 cmd_record},
+	{"readdress", "amana readdress BUNDLE -s KEY -i IDENTITY (--to NAME ... | --to-all) [--to-self] -o OUT [--passphrase-fd N]",
+	 "give an issued bundle to other member states without sealing it again",
+	 "A new age header gives the bundle's file key to the new recipients; the encrypted body is\n"
+	 "copied unchanged. The bundle keeps its id and takes the next sequence and a new log entry;\n"
+	 "an addendum, encrypted to the new recipients and bound by the signed envelope, lists them.\n"
+	 "IDENTITY is the secretariat's own age key: seal with --to-self to be able to readdress.\n"
+	 "A recipient left out cannot open the new file, but keeps whatever it received before.",
+	 cmd_readdress},
 	{"records", "amana records [BUNDLE] [--search TEXT]",
 	 "list or search the records of the bundles this vault opened",
 	 "Without --search, lists every record (or those of BUNDLE: a .amana file or a bundle id).\n"
@@ -134,15 +142,17 @@ const struct cli_cmd cli_cmds[] = {
 	 "root key's signature to the newest version in place. Pin it with 'amana trust add ROOT'.",
 	 cmd_root},
 	{"seal",
-	 "amana seal OUTCOME.json -s KEY (--to NAME|--to age1...)... [-o OUT.amana]\n"
-	 "amana seal OUTCOME.json -s KEY --to-all [-o OUT.amana]",
+	 "amana seal OUTCOME.json -s KEY (--to NAME|--to age1...)... [--to-self] [-o OUT.amana]\n"
+	 "amana seal OUTCOME.json -s KEY --to-all [--to-self] [-o OUT.amana]",
 	 "seal a conference outcome into a signed, encrypted bundle",
 	 "Checks outcome.json strictly (see docs/format.md), reads each attachment once, and\n"
 	 "writes OUT.amana (default outcome-NUMBER-SEQUENCE.amana): the signed envelope, the age\n"
 	 "payload (for the named member states of the recipients directory, or age1...\n"
 	 "recipients, or all of them) holding the signed SQLite manifest and the files. The\n"
 	 "issuer's next sequence number is taken and the bundle recorded in the vault in one\n"
-	 "transaction. --issuer-name overrides the name taken from the key file.",
+	 "transaction. --issuer-name overrides the name taken from the key file. --to-self seals\n"
+	 "for this vault's own encryption keys too, so that 'amana readdress' can give the bundle to\n"
+	 "other member states later without sealing it again.",
 	 cmd_seal},
 	{"sign", "amana sign -s KEY -m FILE [-t COMMENT] [-x SIG] [--legacy]",
 	 "sign a file, as minisign does",

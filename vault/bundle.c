@@ -333,6 +333,11 @@ int tar_reader_open_cb(struct tar_reader **out, tar_read_fn read, void *ctx, con
 	return 0;
 }
 
+uint64_t tar_reader_data_offset(const struct tar_reader *r)
+{
+	return r->member_end - r->size;
+}
+
 void tar_reader_free(struct tar_reader *r)
 {
 	if (!r)

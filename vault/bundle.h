@@ -2,9 +2,10 @@
  * bundle.h - the .amana container: an uncompressed POSIX (pax) tar written and read with
  * libarchive, whose members come in a fixed order (docs/format.md):
  *
- *   envelope, envelope.minisig, [root,] payload.age, log/checkpoint, log/proof
+ *   envelope, envelope.minisig, [root,] [addendum.age,] payload.age, log/checkpoint, log/proof
  *
- * (root, the issuer's root chain, only in format 2 and only when the envelope names a root)
+ * (root, the issuer's root chain, only in format 2 and only when the envelope names a root;
+ * addendum.age only in a readdressed bundle, whose envelope names it)
  *
  * The reader takes members one at a time and insists on the name it expects next, so an
  * unknown, missing, duplicated or out-of-order member is refused where it appears; only
@@ -26,6 +27,8 @@
 #define BUNDLE_ENVELOPE_SIG "envelope.minisig"
 #define BUNDLE_ROOT "root"
 #define BUNDLE_ROOT_MAX (1u << 20) /* the issuer's root chain */
+#define BUNDLE_ADDENDUM "addendum.age"
+#define BUNDLE_ADDENDUM_MAX (128u << 10) /* a readdressed bundle's addendum, encrypted */
 #define BUNDLE_PAYLOAD "payload.age"
 #define BUNDLE_CHECKPOINT "log/checkpoint"
 #define BUNDLE_PROOF "log/proof"
@@ -81,6 +84,10 @@ int tar_reader_open_fd(struct tar_reader **out, int fd, const char *what, struct
 int tar_reader_open_cb(struct tar_reader **out, tar_read_fn read, void *ctx, const char *what,
 		       struct err *e);
 void tar_reader_free(struct tar_reader *r);
+
+/* For a reader of a file (tar_reader_open_fd), after tar_reader_next: where the current
+ * member's data starts in the file (readdress copies payload.age's body from there). */
+uint64_t tar_reader_data_offset(const struct tar_reader *r);
 
 /* Reads the next member header. *name (valid until the next call) and *size describe it.
  * *end is set when the archive ended instead. Non-regular members are refused here. */

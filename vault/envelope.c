@@ -13,7 +13,7 @@
 /* The lines, in order. A line whose key is not in the envelope's format is skipped; the
  * optional one (root) may be absent. */
 enum line { L_FORMAT, L_ID, L_ISSUER, L_NAME, L_ROOT, L_CONF, L_TITLE, L_CREATED, L_SEQ, L_RCPT,
-	    L_RECORDS, L_PAYLOAD, L_HEADER, L_BODY, NLINES };
+	    L_READDRESS, L_RECORDS, L_PAYLOAD, L_HEADER, L_BODY, NLINES };
 
 static const struct {
 	const char *key;
@@ -25,6 +25,7 @@ static const struct {
 	[L_ROOT] = {"root", 2, true},	       [L_CONF] = {"conference", 3, false},
 	[L_TITLE] = {"title", 3, false},       [L_CREATED] = {"created", 3, false},
 	[L_SEQ] = {"sequence", 3, false},      [L_RCPT] = {"recipients", 3, false},
+	[L_READDRESS] = {"readdress", 2, true},
 	[L_RECORDS] = {"records", 3, false},   [L_PAYLOAD] = {"payload", 1, false},
 	[L_HEADER] = {"payload-header", 2, false}, [L_BODY] = {"payload-body", 2, false},
 };
@@ -47,10 +48,13 @@ char *envelope_encode(const struct envelope *env)
 	if (v2 && env->has_root)
 		fprintf(f, "root: %s %llu %s\n", env->root_id, (unsigned long long)env->root_version,
 			env->root_digest);
-	fprintf(f, "conference: %s\ntitle: %s\ncreated: %s\nsequence: %llu\nrecipients: %llu\nrecords: %llu %s\n",
+	fprintf(f, "conference: %s\ntitle: %s\ncreated: %s\nsequence: %llu\nrecipients: %llu\n",
 		env->conference, env->title, env->created, (unsigned long long)env->sequence,
-		(unsigned long long)env->recipients, (unsigned long long)env->records_count,
-		env->records_root);
+		(unsigned long long)env->recipients);
+	if (v2 && env->has_readdress)
+		fprintf(f, "readdress: %llu %s blake2b-512 %s %llu\n", (unsigned long long)env->first_sequence,
+			env->first_created, env->addendum_blake2b, (unsigned long long)env->addendum_size);
+	fprintf(f, "records: %llu %s\n", (unsigned long long)env->records_count, env->records_root);
 	if (v2)
 		fprintf(f, "payload-header: blake2b-512 %s %llu\npayload-body: blake2b-512 %s %llu\n",
 			env->header_blake2b, (unsigned long long)env->header_size, env->payload_blake2b,
@@ -109,6 +113,23 @@ static bool root_value(const char *v, struct envelope *env)
 	return true;
 }
 
+/* "SEQ TIME blake2b-512 HEX128 N": the first seal of a readdressed bundle, its addendum. */
+static bool readdress_value(const char *v, struct envelope *env)
+{
+	const char *rest;
+	int64_t t;
+	if (!decimal(v, &env->first_sequence, &rest) || env->first_sequence == 0 || *rest != ' ' ||
+	    strlen(rest + 1) < 21 || rest[21] != ' ')
+		return false;
+	memcpy(env->first_created, rest + 1, 20);
+	env->first_created[20] = '\0';
+	if (!clock_parse_rfc3339(env->first_created, &t) ||
+	    !digest_value(rest + 22, env->addendum_blake2b, &env->addendum_size) || env->addendum_size == 0)
+		return false;
+	env->has_readdress = true;
+	return true;
+}
+
 /* Checks value v of line k and stores it in env (taking v when it keeps it: *keep). */
 static bool take(struct envelope *env, enum line k, char *v, bool *keep)
 {
@@ -142,6 +163,7 @@ static bool take(struct envelope *env, enum line k, char *v, bool *keep)
 		return true;
 	case L_SEQ: return decimal(v, &env->sequence, &rest) && !*rest && env->sequence > 0;
 	case L_RCPT: return decimal(v, &env->recipients, &rest) && !*rest && env->recipients > 0;
+	case L_READDRESS: return readdress_value(v, env);
 	case L_RECORDS:
 		if (!decimal(v, &env->records_count, &rest) || *rest != ' ' || !lower_hex(rest + 1, 64))
 			return false;
@@ -195,6 +217,9 @@ int envelope_parse(const char *text, size_t len, struct envelope *env, struct er
 	}
 	if (p != end)
 		return err_set(e, ERR_FORMAT, "the envelope has more than its %zu lines", lineno);
+	if (env->has_readdress && env->first_sequence >= env->sequence)
+		return err_set(e, ERR_FORMAT, "envelope: a readdressed bundle's first sequence (%llu) must come before its own (%llu)",
+			       (unsigned long long)env->first_sequence, (unsigned long long)env->sequence);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
  *   created: TIME                        created: TIME
  *   sequence: N                          sequence: N
  *   recipients: N                        recipients: N
+ *                                        readdress: SEQ TIME blake2b-512 HEX128 N (readdressed)
  *   records: N HEX64                     records: N HEX64
  *   payload: blake2b-512 HEX128 N        payload-header: blake2b-512 HEX128 N
  *                                        payload-body: blake2b-512 HEX128 N
@@ -22,7 +23,8 @@
  * Format 2 digests payload.age's age header and its body (nonce and STREAM chunks) apart, so
  * that a new header for other recipients (readdress) needs no pass over the body; and it
  * names the issuer's root (its id, version and the BLAKE2b-512 of its signed text) when the
- * signing key belongs to one. Values are one line of UTF-8 without control characters;
+ * signing key belongs to one. A readdressed bundle (same bundle id, a new sequence, a new age
+ * header for other recipients over the same body) names its first seal and its addendum. Values are one line of UTF-8 without control characters;
  * decimals have no leading zeros. The parser refuses anything else.
  */
 #ifndef AMANA_ENVELOPE_H
@@ -53,6 +55,14 @@ struct envelope {
 	char created[21];
 	uint64_t sequence;
 	uint64_t recipients;
+	/* Format 2, for a bundle readdressed (amana readdress): the sequence and time of its
+	 * first seal (what its manifest names) and the digest and size of its addendum.age,
+	 * which lists the recipients of this addressing. */
+	bool has_readdress;
+	uint64_t first_sequence;
+	char first_created[21];
+	char addendum_blake2b[129];
+	uint64_t addendum_size;
 	uint64_t records_count;
 	char records_root[65];
 	/* Format 1: payload_* is the whole of payload.age. Format 2: header_* is its age header

@@ -978,3 +978,23 @@ int log_own_root(struct store *s, const char *issuer, uint64_t size, uint8_t roo
 	free(leaves);
 	return rc;
 }
+
+int log_has_envelope(struct store *s, const struct envelope *env, const char *envelope, size_t len,
+		     struct err *e)
+{
+	char origin[LOG_NAME_MAX];
+	log_origin(env->issuer, origin);
+	sqlite3_stmt *st = store_prepare(s, "SELECT envelope FROM log_leaves WHERE origin = ?1 AND idx = ?2", e);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)env->sequence - 1);
+	int rc = sqlite3_step(st), found = 0;
+	if (rc == SQLITE_ROW)
+		found = (size_t)sqlite3_column_bytes(st, 0) == len &&
+			memcmp(sqlite3_column_blob(st, 0), envelope, len) == 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "cannot read the log", e);
+	return found;
+}

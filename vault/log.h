@@ -118,6 +118,11 @@ int log_known_root(struct store *s, const char *origin, const uint8_t (*leaves)[
 int log_own_root(struct store *s, const char *issuer, uint64_t size, uint8_t root[32], uint64_t *have,
 		 struct err *e);
 
+/* 1 when this vault's log of env's issuer holds exactly this envelope at env's position
+ * (this vault issued it), 0 when not, -1 on error. */
+int log_has_envelope(struct store *s, const struct envelope *env, const char *envelope, size_t len,
+		     struct err *e);
+
 /* ---- the secretariat's commands ---------------------------------------------------------- */
 
 /* The logs this vault keeps: one per issuer key it sealed with. *out is malloc'd. */

@@ -641,23 +641,24 @@ static int make_envelope(const struct seal_input *in, const struct manifest_meta
 /* The bundle's head: the envelope and envelope.minisig entries and payload.age's header,
  * written at the start of the output (sp given) or only measured (sp NULL). *len gets its
  * size: payload.age's data starts there. */
-static int outer_head(struct sealed *s, struct spool *sp, uint64_t *len, struct err *e)
+int seal_write_head(struct sealed *s, int fd, uint64_t *len, struct err *e)
 {
 	struct tar_writer *w;
-	struct at_sink at = {sp ? sp->fd : -1, 0};
+	struct at_sink at = {fd, 0};
 	*len = 0;
-	if (tar_writer_open(&w, sp ? at_write : count_write, sp ? (void *)&at : (void *)len, s->created, e) != 0)
+	if (tar_writer_open(&w, fd >= 0 ? at_write : count_write, fd >= 0 ? (void *)&at : (void *)len, s->created, e) != 0)
 		return -1;
 	if (tar_writer_file(w, BUNDLE_ENVELOPE, s->envelope, s->envelope_len, e) != 0 ||
 	    tar_writer_file(w, BUNDLE_ENVELOPE_SIG, s->envelope_sig, strlen(s->envelope_sig), e) != 0 ||
 	    (s->root && tar_writer_file(w, BUNDLE_ROOT, s->root, s->root_len, e) != 0) ||
+	    (s->addendum && tar_writer_file(w, BUNDLE_ADDENDUM, s->addendum, s->addendum_len, e) != 0) ||
 	    tar_writer_entry(w, BUNDLE_PAYLOAD, envelope_payload_total(&s->env), e) != 0) {
 		tar_writer_abort(w);
 		return -1;
 	}
 	/* The payload's data is in place already: nothing more through this writer. */
 	tar_writer_abort(w);
-	if (sp)
+	if (fd >= 0)
 		*len = at.off;
 	return 0;
 }
@@ -758,7 +759,7 @@ int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e)
 	memcpy(pd.body_hex, pd.header_hex, sizeof pd.body_hex);
 	pd.header_size = plen - 16; /* the prefix ends with the body's 16-byte nonce */
 	pd.body_size = psize - pd.header_size;
-	if (make_envelope(in, &meta, &pd, s, e) != 0 || outer_head(s, NULL, &x, e) != 0)
+	if (make_envelope(in, &meta, &pd, s, e) != 0 || seal_write_head(s, -1, &x, e) != 0)
 		goto done;
 	if (io_atomic_open(&s->out, s->out_path, 0644, e) != 0)
 		goto done;
@@ -840,7 +841,7 @@ int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e)
 		goto done;
 	to_hex(pd.header_hex, hdigest, 64);
 	to_hex(pd.body_hex, bdigest, 64);
-	if (make_envelope(in, &meta, &pd, s, e) != 0 || outer_head(s, &sp, &head, e) != 0)
+	if (make_envelope(in, &meta, &pd, s, e) != 0 || seal_write_head(s, sp.fd, &head, e) != 0)
 		goto done;
 	if (head != x) {
 		err_set(e, ERR_INTERNAL, "the bundle's head is %llu bytes, not %llu (this is a bug)",
@@ -917,6 +918,7 @@ void sealed_free(struct sealed *s)
 	envelope_free(&s->env);
 	free(s->envelope);
 	free(s->envelope_sig);
+	free(s->addendum);
 	free(s->workdir);
 	free(s->out_path);
 	memset(s, 0, sizeof *s);

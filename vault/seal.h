@@ -73,6 +73,8 @@ struct sealed {
 	char *envelope_sig; /* envelope.minisig */
 	const char *root;   /* the root member's text (the input's chain), or NULL */
 	size_t root_len;
+	char *addendum;	    /* addendum.age (readdress only), malloc'd, or NULL */
+	size_t addendum_len;
 	char *workdir;	    /* the private folder of temporaries */
 	char *out_path;
 	uint64_t tail_off;  /* where payload.age ends in the output */
@@ -94,6 +96,12 @@ int seal_write(struct sealed *s, const char *checkpoint, size_t checkpoint_len,
  * the temporary name. On failure the temporary is kept, not removed: the caller has recorded
  * the bundle by then and tells the user where it is. */
 int seal_commit(struct sealed *s, struct err *e);
+
+/* The bundle's head at the start of fd (or only measured, fd -1): the envelope,
+ * envelope.minisig, root and addendum.age members as s holds them, and payload.age's tar
+ * header for envelope_payload_total(&s->env) bytes. *len gets its size: payload.age's data
+ * starts there. */
+int seal_write_head(struct sealed *s, int fd, uint64_t *len, struct err *e);
 
 /* Removes every temporary (and an uncommitted output). */
 void sealed_free(struct sealed *s);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vault/addendum.h"
 #include "vault/bundle.h"
 #include "vault/clock.h"
 #include "vault/extract.h"
@@ -69,6 +70,11 @@ void verify_report_free(struct verify_report *r)
 	free(r->envelope_sig_text);
 	free(r->issuer_pinned_name);
 	free(r->root_text);
+	free(r->addendum_ct);
+	if (r->addendum) {
+		addendum_free(r->addendum);
+		free(r->addendum);
+	}
 	free(r->trust.name);
 	free(r->recipient);
 	memset(r, 0, sizeof *r);
@@ -117,9 +123,9 @@ static int meta_matches(const struct manifest_meta *m, const struct envelope *en
 		what = "bundle id";
 	else if (strcmp(m->issuer, env->issuer) != 0)
 		what = "issuer";
-	else if (m->sequence != env->sequence)
+	else if (m->sequence != (env->has_readdress ? env->first_sequence : env->sequence))
 		what = "sequence";
-	else if (strcmp(m->created, env->created) != 0)
+	else if (strcmp(m->created, env->has_readdress ? env->first_created : env->created) != 0)
 		what = "creation time";
 	else if (strcmp(m->issuer_name, env->issuer_name) != 0)
 		what = "issuer name";
@@ -205,7 +211,7 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 	}
 	char tc[128];
 	snprintf(tc, sizeof tc, "%s %s %llu", MANIFEST_FORMAT, r->env.bundle_id,
-		 (unsigned long long)r->env.sequence);
+		 (unsigned long long)(r->env.has_readdress ? r->env.first_sequence : r->env.sequence));
 	if (strcmp(msig.trusted, tc) != 0) {
 		err_set(e, ERR_VERIFY, "the manifest's signature names another bundle or sequence");
 		goto done;
@@ -229,6 +235,10 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 		bool listed;
 		if (manifest_has_recipient(m, recipient, &listed, e) != 0)
 			goto done;
+		/* Readdressed: the addendum (decrypted, matched with the signed envelope) may list
+		 * it instead. */
+		if (!listed && r->addendum)
+			listed = addendum_lists(r->addendum, recipient);
 		if (!listed) {
 			err_set(e, ERR_VERIFY, "this key decrypts the bundle but the manifest does not list %s among its recipients", recipient);
 			err_hint(e, "someone re-encrypted the payload for you: it did not come this way from the issuer");
@@ -239,7 +249,7 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 	uint64_t nrec = 0;
 	if (manifest_recipient_count(m, &nrec, e) != 0)
 		goto done;
-	if (nrec != r->env.recipients) {
+	if (!r->env.has_readdress && nrec != r->env.recipients) {
 		err_set(e, ERR_VERIFY, "the manifest lists %llu recipients, the envelope %llu",
 			(unsigned long long)nrec, (unsigned long long)r->env.recipients);
 		goto done;
@@ -381,6 +391,76 @@ done:
 	return rc;
 }
 
+/* Reads an in-memory buffer as age's input. */
+struct mem_in {
+	const char *p;
+	size_t left;
+};
+
+static int mem_read(void *ctx, void *buf, size_t cap, size_t *got, struct err *e)
+{
+	struct mem_in *m = ctx;
+	(void)e;
+	*got = m->left < cap ? m->left : cap;
+	memcpy(buf, m->p, *got);
+	m->p += *got;
+	m->left -= *got;
+	return 0;
+}
+
+/* Decrypts a readdressed bundle's addendum.age with the reader's identities, parses it and
+ * matches it with the envelope: r->addendum. A key that is not among this addressing's
+ * recipients goes to *dec_err (ERR_KEY, reported after the payload's digest), as for the
+ * payload; anything else to e. */
+static int open_addendum(const struct verify_input *in, struct verify_report *r, struct err *dec_err,
+			 struct err *e)
+{
+	struct mem_in m = {r->addendum_ct, r->addendum_len};
+	struct age_decryptor *dec = NULL;
+	char *text = malloc(ADDENDUM_MAX + 1);
+	size_t len = 0;
+	int rc = -1;
+	if (!text)
+		return err_set(e, ERR_IO, "out of memory");
+	if (age_decrypt_init(&dec, in->ids, mem_read, &m, dec_err) != 0) {
+		if (dec_err->code == ERR_KEY) {
+			err_set(dec_err, ERR_KEY, "this bundle is not for you: none of your keys is among the recipients of this addressing");
+			err_hint(dec_err, "open it with the identity (-i) whose public key the secretariat readdressed it to");
+			rc = 0;
+		} else {
+			err_copy(e, dec_err);
+			err_prefix(e, "addendum.age");
+			err_clear(dec_err);
+		}
+		goto done;
+	}
+	for (;;) {
+		size_t got;
+		if (age_decrypt_read(dec, text + len, ADDENDUM_MAX + 1 - len, &got, e) != 0) {
+			err_prefix(e, "addendum.age");
+			goto done;
+		}
+		if (got == 0)
+			break;
+		len += got;
+		if (len > ADDENDUM_MAX) {
+			err_set(e, ERR_FORMAT, "addendum.age holds more than %d bytes", ADDENDUM_MAX);
+			goto done;
+		}
+	}
+	if (!(r->addendum = calloc(1, sizeof *r->addendum))) {
+		err_set(e, ERR_IO, "out of memory");
+		goto done;
+	}
+	if (addendum_parse(text, len, r->addendum, e) != 0 || addendum_matches(r->addendum, &r->env, e) != 0)
+		goto done;
+	rc = 0;
+done:
+	age_decrypt_free(dec);
+	free(text);
+	return rc;
+}
+
 int verify_bundle(const struct verify_input *in, struct verify_report *r, struct err *e)
 {
 	struct tar_reader *outer = NULL;
@@ -441,6 +521,19 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 		if (tar_reader_slurp(outer, size, &r->root_text, e) != 0)
 			goto done;
 		r->root_len = (size_t)size;
+		if (tar_reader_next(outer, &mname, &size, &mend, e) != 0)
+			goto done;
+	}
+	/* A readdressed bundle's addendum, encrypted to its recipients, comes before the payload. */
+	if (!mend && strcmp(mname, BUNDLE_ADDENDUM) == 0) {
+		if (size > BUNDLE_ADDENDUM_MAX) {
+			err_set(e, ERR_FORMAT, "the bundle: member '%s' declares %llu bytes, more than the %u allowed",
+				BUNDLE_ADDENDUM, (unsigned long long)size, (unsigned)BUNDLE_ADDENDUM_MAX);
+			goto done;
+		}
+		if (tar_reader_slurp(outer, size, &r->addendum_ct, e) != 0)
+			goto done;
+		r->addendum_len = (size_t)size;
 		if (tar_reader_next(outer, &mname, &size, &mend, e) != 0)
 			goto done;
 	}
@@ -554,6 +647,26 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 		goto done;
 	}
 
+	/* The addendum of a readdressed bundle: the one its signed envelope names. */
+	if (!r->env.has_readdress != !r->addendum_ct) {
+		if (r->addendum_ct)
+			err_set(e, ERR_FORMAT, "the bundle carries an addendum.age that its envelope does not name");
+		else
+			err_set(e, ERR_VERIFY, "the envelope names an addendum, but the bundle carries no addendum.age (stripped)");
+		err_hint(e, "the file was altered after it was readdressed; ask its sender for a fresh copy");
+		goto done;
+	}
+	if (r->addendum_ct) {
+		char ahex[129];
+		crypto_generichash(hash, 64, (const uint8_t *)r->addendum_ct, r->addendum_len, NULL, 0);
+		sodium_bin2hex(ahex, sizeof ahex, hash, 64);
+		if (r->addendum_len != r->env.addendum_size || strcmp(ahex, r->env.addendum_blake2b) != 0) {
+			err_set(e, ERR_VERIFY, "addendum.age does not match the envelope's digest (it was altered)");
+			if (failed(in, r, e) != 0)
+				goto done;
+		}
+	}
+
 	/* 4. The payload: decrypted when we can and may, else only hashed. */
 	size = payload_member;
 	struct payload_in pin = {outer, NULL, 0, 0, false, {0}};
@@ -565,6 +678,10 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 	bool decrypt = in->ids && r->issuer_pinned == 1 && r->envelope_sig_ok == 1 && r->key_ok == 1;
 	struct err dec_err;
 	err_clear(&dec_err);
+	if (decrypt && r->addendum_ct && open_addendum(in, r, &dec_err, e) != 0)
+		goto done;
+	if (dec_err.code != ERR_OK)
+		decrypt = false;
 	if (decrypt && age_decrypt_init(&dec, in->ids, payload_read, &pin, &dec_err) != 0) {
 		/* Not for us, or a damaged header: which one the digest tells, once the whole
 		 * payload went through it (below): an altered payload is reported as such. */

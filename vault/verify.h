@@ -91,6 +91,9 @@ struct verify_report {
 	bool envelope_parsed;
 	char *root_text;	/* the root member (format 2), or NULL */
 	size_t root_len;
+	char *addendum_ct;	/* addendum.age as read (a readdressed bundle), or NULL */
+	size_t addendum_len;
+	struct addendum *addendum; /* its text, decrypted and checked, when we could */
 	int issuer_pinned;	/* 1 pinned, 0 not pinned, -1 not checked */
 	char *issuer_pinned_name;
 	struct verify_trust trust; /* when issuer_pinned is 1 */
