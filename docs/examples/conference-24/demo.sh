@@ -49,6 +49,9 @@ cp "$here/outcome.json" "$here/archive-photo.png" "$here/التوصيات.txt" "
 say "The secretariat makes its signing key (minisign format; no passphrase, for the demo)"
 run secretariat key new sign --name "الأمانة العامة لمجلس وزراء الداخلية العرب" -o secretariat --no-passphrase
 
+say "It also makes an encryption key of its own, so that it can readdress what it seals"
+run secretariat key new encrypt --name "الأمانة العامة - الأرشيف" -o secretariat-self
+
 say "Three member states make their encryption keys (age X25519)"
 run tunisia key new encrypt --name "وزارة الداخلية - تونس" -o tunisia
 run egypt key new encrypt --name "وزارة الداخلية - مصر" -o egypt
@@ -73,7 +76,7 @@ printf '   %s records, %s attachments; the first record:\n' \
 sqlite3 :memory: "select '     ' || json_extract(readfile('$work/secretariat/outcome.json'), '\$.records[0].title')"
 
 say "The secretariat seals it for Tunisia and Egypt only"
-run secretariat seal outcome.json -s secretariat.key --to "تونس" --to "مصر" -o conference-24.amana
+run secretariat seal outcome.json -s secretariat.key --to "تونس" --to "مصر" --to-self -o conference-24.amana
 
 say "Anyone can inspect the outer layer without a key (here Jordan, which pinned the issuer)"
 cp "$work/secretariat/conference-24.amana" "$work/jordan/"
@@ -94,6 +97,20 @@ sqlite3 "$work/tunisia/outcome-24/manifest.sqlite" "select '     ' || seq || '. 
 say "Jordan was not among the recipients: it is refused, and nothing is written"
 refused jordan open conference-24.amana -i jordan.key -o outcome-24
 [ ! -e "$work/jordan/outcome-24" ] && echo "     (no outcome-24 folder was created)"
+
+say "Jordan joins: the secretariat readdresses the same bundle, without encrypting it again"
+run secretariat readdress conference-24.amana -s secretariat.key -i secretariat-self.key \
+	--to "تونس" --to "مصر" --to "الأردن" --to-self -o conference-24-jordan.amana
+cp "$work/secretariat/conference-24-jordan.amana" "$work/jordan/"
+run jordan open conference-24-jordan.amana -i jordan.key -o outcome-24
+printf '   Jordan'"'"'s copy and Tunisia'"'"'s are identical: '
+if diff -r "$work/jordan/outcome-24" "$work/tunisia/outcome-24" >/dev/null; then echo yes; else echo NO; exit 1; fi
+cp "$work/secretariat/conference-24-jordan.amana" "$work/tunisia/"
+run tunisia open conference-24-jordan.amana -i tunisia.key -o outcome-24-again
+printf '   Tunisia still holds %s records, not twice as many\n' \
+	"$("$AMANA" --vault "$work/tunisia/vault" --json records | grep -o '"seq"' | wc -l | tr -d ' ')"
+cp "$work/secretariat/conference-24.amana" "$work/secretariat/conference-24-jordan.amana" "$work/jordan/" 2>/dev/null || true
+run jordan audit conference-24.amana conference-24-jordan.amana
 
 say "An outsider who never pinned the secretariat's key cannot confirm where it came from"
 cp "$work/secretariat/conference-24.amana" "$work/outsider/"
@@ -149,7 +166,7 @@ run tunisia verify conference-24-c.amana -i tunisia.key
 say "The thief seals with the stolen key after the revocation: Tunisia refuses it"
 run thief trust add root.txt
 run thief recipient add tunisia.pub --name "تونس"
-for n in 1 2; do # the thief's log runs past the revocation's position (2)
+for n in 1 2 3; do # the thief's log runs past the revocation's position (3)
 	(cd "$work/thief" && "$AMANA" --vault "$work/thief/vault" -q seal "$work/secretariat/outcome.json" -s secretariat.key --to "تونس" -o "draft-$n.amana")
 done
 run thief seal "$work/secretariat/outcome.json" -s secretariat.key --to "تونس" -o forged.amana
