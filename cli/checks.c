@@ -208,8 +208,7 @@ int cli_seal_root(struct cli_ctx *c, const uint8_t key_id[8], int64_t created, u
 			err_set(e, ERR_VERIFY, "key %s is revoked by root '%s' version %llu (revoked)", id, newest->name,
 				(unsigned long long)newest->version);
 		}
-		err_prefix(e, "cannot seal");
-		err_hint(e, "seal with a current signing key of root '%s' ('amana root show' lists them)", newest->name);
+		err_hint(e, "use a current signing key of root '%s' ('amana root show' lists them)", newest->name);
 		goto done;
 	}
 	size_t len = 0;

@@ -352,8 +352,10 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	if (ledger_next_sequence(s, issuer, &in.sequence, e) != 0)
 		goto done;
 	int has_root = cli_seal_root(ctx, sk->key_id, in.created, in.sequence, &root, &chain, e);
-	if (has_root < 0)
+	if (has_root < 0) {
+		err_prefix(e, "cannot seal");
 		goto done;
+	}
 	if (has_root)
 		in.root = &root;
 	randombytes_buf(in.bundle_id, sizeof in.bundle_id);

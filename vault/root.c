@@ -178,6 +178,10 @@ static int parse_body(struct cursor *c, struct root *r, struct err *e)
 			r->threshold = (unsigned)n;
 			break;
 		}
+		if (!ok && k == 2 && strlen(v) > ROOT_NAME_MAX) {
+			free(line);
+			return bad_field(c, "name", "is longer than 256 bytes", e);
+		}
 		if (!ok) {
 			int rc = k == 0 ? (err_set(e, ERR_FORMAT, "root line %zu: the format is not '%s'", c->line,
 						   ROOT_FORMAT),

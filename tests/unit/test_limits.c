@@ -24,6 +24,7 @@
 #include "vault/note.h"
 #include "vault/outcome.h"
 #include "vault/record.h"
+#include "vault/root.h"
 #include "vault/store.h"
 
 /* ---- helpers ----------------------------------------------------------------------------- */
@@ -709,6 +710,149 @@ static void test_bech32(void **state)
 	assert_int_not_equal(bech32_decode(hrp, sizeof hrp, back, sizeof back, &n, s, strlen(s)), 0);
 }
 
+/* ---- the trust root ------------------------------------------------------------------------ */
+
+/* A key line for key number i of kind k (0 root key, 1 signing key): distinct ids and keys,
+ * in increasing key id order within a kind. */
+static void root_key_line(struct buf *b, const char *field, unsigned k, unsigned i, const char *tail)
+{
+	struct minisign_pub pub;
+	char id[17], b64[57];
+	memset(&pub, 0, sizeof pub);
+	pub.key_id[7] = (uint8_t)(0x10 + k);	/* the most significant byte: kinds apart */
+	pub.key_id[1] = (uint8_t)(i >> 8);
+	pub.key_id[0] = (uint8_t)i;
+	pub.pk[0] = (uint8_t)k;
+	pub.pk[1] = (uint8_t)(i >> 8);
+	pub.pk[2] = (uint8_t)i;
+	minisign_key_id_hex(pub.key_id, id);
+	minisign_pub_base64(&pub, b64);
+	putf(b, "%s: %s %s%s\n", field, id, b64, tail);
+}
+
+/* A root body with nkeys root keys, nsigners signing keys (the first nrevoked revoked),
+ * then nsigs copies of one signature block (their count is what is checked, not their
+ * validity), and a name of pad bytes. */
+static void root_text(struct buf *b, unsigned version, unsigned nkeys, unsigned nsigners, unsigned nrevoked,
+		      unsigned nsigs, size_t pad)
+{
+	putf(b, "format: amana-root/1\nroot-id: 00112233445566778899aabbccddeeff\nname: ");
+	putrep(b, 'n', pad ? pad : 1);
+	putf(b, "\nversion: %u\nexpires: 2099-01-01T00:00:00Z\nthreshold: 1\n", version);
+	for (unsigned i = 0; i < nkeys; i++)
+		root_key_line(b, "root-key", 0, i, "");
+	for (unsigned i = 0; i < nsigners; i++)
+		root_key_line(b, "signing-key", 1, i, " 2020-01-01T00:00:00Z 2099-01-01T00:00:00Z");
+	for (unsigned i = 0; i < nrevoked; i++) {
+		struct minisign_pub pub;
+		char id[17];
+		memset(&pub, 0, sizeof pub);
+		pub.key_id[7] = 0x11;
+		pub.key_id[1] = (uint8_t)(i >> 8);
+		pub.key_id[0] = (uint8_t)i;
+		minisign_key_id_hex(pub.key_id, id);
+		putf(b, "revoked: %s 1 %s\n", id, HEX_ZERO32);
+	}
+	/* Signatures by distinct key ids (the parser refuses a key signing twice). */
+	for (unsigned i = 0; i < nsigs; i++) {
+		uint8_t raw[74];
+		char b64[120];
+		memset(raw, 0, sizeof raw);
+		raw[0] = 'E';
+		raw[1] = 'D';
+		raw[2] = (uint8_t)i;
+		raw[3] = 0x77;
+		b64_encode(b64, sizeof b64, raw, sizeof raw, B64_PADDED);
+		putf(b, "untrusted comment: amana root signature\n%s\ntrusted comment: amana-root/1 00112233445566778899aabbccddeeff %u\n", b64, version);
+		uint8_t g[64];
+		memset(g, 0, sizeof g);
+		b64_encode(b64, sizeof b64, g, sizeof g, B64_PADDED);
+		putf(b, "%s\n", b64);
+	}
+}
+
+static void test_root(void **state)
+{
+	(void)state;
+	struct buf b = {0};
+	struct root r;
+	struct root *chain;
+	size_t n;
+	struct err e;
+
+	root_text(&b, 1, ROOT_KEYS_MAX, ROOT_SIGNERS_MAX, ROOT_REVOKED_MAX, ROOT_SIGS_MAX, 1);
+	err_clear(&e);
+	accepted(root_parse(b.p, b.n, &r, &e), &e, "root: 16 root keys, 64 signing keys, 64 revoked, 32 signatures");
+	root_free(&r);
+
+	b.n = 0;
+	root_text(&b, 1, ROOT_KEYS_MAX + 1, 1, 0, 0, 1);
+	err_clear(&e);
+	refused(root_parse(b.p, b.n, &r, &e), &e, ERR_FORMAT, "root-key", "root: 17 root keys");
+	root_free(&r);
+
+	b.n = 0;
+	root_text(&b, 1, 1, ROOT_SIGNERS_MAX + 1, 0, 0, 1);
+	err_clear(&e);
+	refused(root_parse(b.p, b.n, &r, &e), &e, ERR_FORMAT, "signing-key", "root: 65 signing keys");
+	root_free(&r);
+
+	b.n = 0;
+	root_text(&b, 1, 1, ROOT_SIGNERS_MAX, ROOT_REVOKED_MAX + 1, 0, 1);
+	err_clear(&e);
+	refused(root_parse(b.p, b.n, &r, &e), &e, ERR_FORMAT, "revoked", "root: 65 revocations");
+	root_free(&r);
+
+	b.n = 0;
+	root_text(&b, 1, 1, 1, 0, ROOT_SIGS_MAX + 1, 1);
+	err_clear(&e);
+	refused(root_parse(b.p, b.n, &r, &e), &e, ERR_FORMAT, "signatures", "root: 33 signatures");
+	root_free(&r);
+
+	/* One root of 64 KiB, and one byte more (the name grows; the name's own limit is
+	 * lifted by counting bytes only, so the text limit is what refuses). */
+	b.n = 0;
+	root_text(&b, 1, 1, 1, 0, 0, 1);
+	size_t base = b.n - 1;
+	b.n = 0;
+	root_text(&b, 1, 1, 1, 0, 0, ROOT_TEXT_MAX - base);
+	assert_int_equal(b.n, ROOT_TEXT_MAX);
+	err_clear(&e);
+	int rc = root_parse(b.p, b.n, &r, &e);
+	root_free(&r);
+	/* At the text limit the name is far past its own (256 bytes): that is what refuses. */
+	refused(rc, &e, ERR_FORMAT, "name", "root: a name past 256 bytes");
+	put(&b, "x", 1);
+	err_clear(&e);
+	refused(root_parse(b.p, b.n, &r, &e), &e, ERR_FORMAT, "larger than", "root: a root past 64 KiB");
+	root_free(&r);
+
+	/* A chain of 1,000 versions parses; 1,001 is refused; more than 1 MiB is refused. */
+	struct buf c = {0};
+	for (unsigned v = 1; v <= ROOT_CHAIN_VERSIONS; v++) {
+		b.n = 0;
+		root_text(&b, v, 1, 1, 0, 0, 1);
+		put(&c, b.p, b.n);
+	}
+	assert_true(c.n <= ROOT_CHAIN_MAX);
+	err_clear(&e);
+	accepted(root_chain_parse(c.p, c.n, &chain, &n, &e), &e, "root chain: 1,000 versions");
+	assert_int_equal(n, ROOT_CHAIN_VERSIONS);
+	root_chain_free(chain, n);
+	b.n = 0;
+	root_text(&b, ROOT_CHAIN_VERSIONS + 1, 1, 1, 0, 0, 1);
+	put(&c, b.p, b.n);
+	err_clear(&e);
+	refused(root_chain_parse(c.p, c.n, &chain, &n, &e), &e, ERR_FORMAT, "versions", "root chain: 1,001 versions");
+	root_chain_free(chain, n);
+	putrep(&c, '\n', ROOT_CHAIN_MAX);
+	err_clear(&e);
+	refused(root_chain_parse(c.p, c.n, &chain, &n, &e), &e, ERR_FORMAT, "larger than", "root chain: past 1 MiB");
+	root_chain_free(chain, n);
+	free(b.p);
+	free(c.p);
+}
+
 /* ---- the messages ---------------------------------------------------------------------- */
 
 static void test_messages_say_what_is_too_big(void **state)
@@ -732,6 +876,7 @@ int main(void)
 		cmocka_unit_test(test_age_header),
 		cmocka_unit_test(test_encrypted_identity_file),
 		cmocka_unit_test(test_bech32),
+		cmocka_unit_test(test_root),
 		cmocka_unit_test(test_messages_say_what_is_too_big),
 	};
 	return cmocka_run_group_tests(tests, unit_setup, NULL);
