@@ -7,7 +7,9 @@
 # copies fail at the step that is meant to catch them, and amana refuses them too. Copies
 # that must reach the steps after decryption have their outer layer re-made with the
 # issuer's key (stock minisign), as only a tampering issuer or a buggy build could: that is
-# the only way to test that steps 6 to 10 catch what they are meant to.
+# the only way to test that steps 6 to 10 catch what they are meant to. A readdressed bundle
+# (amana readdress: a new header, addendum.age) passes every step for a state it added and
+# for one of the first seal; a tampered, stripped addendum, or a state it dropped, fail.
 
 load ../lib/common
 
@@ -388,4 +390,134 @@ SH
 	amana --vault "$T/v-tn" -q trust add secretariat-root.txt
 	run -1 amana --vault "$T/v-tn" verify strip.amana
 	assert_stderr_has "stripped"
+}
+
+# readdressed OUT: conference-24's outcome sealed under the root for تونس, مصر and the
+# secretariat's own key (its vault holds the members' keys too, so it is named, not
+# --to-self), then readdressed to تونس and الأردن: Jordan is listed only by the addendum.
+readdressed() {
+	mkkey_enc "الأمانة العامة" self >/dev/null
+	amana -q recipient add self.pub --name "الأمانة"
+	amana -q recipient add jordan.pub --name "الأردن"
+	amana -q seal src/outcome.json -s secretariat.key --to "تونس" --to "مصر" --to "الأمانة" -o first.amana
+	amana -q readdress first.amana -s secretariat.key -i self.key --to "تونس" --to "الأردن" -o "$1" >/dev/null
+	grep -q . <(tar -xOf "$1" envelope | grep '^readdress: ')
+}
+
+# readdressed_case NAME BUNDLE: case_dir, with Jordan's and Egypt's keys too.
+readdressed_case() {
+	case_dir "$1" "$2"
+	cp jordan.key egypt.key "$1/"
+}
+
+@test "a readdressed bundle passes every step, for a state the addendum added and for one of the first seal" {
+	readdressed re.amana
+	readdressed_case jo re.amana
+	by_hand 0 jo IDENTITY=jordan.key
+	for i in $(seq 0 11); do
+		assert_stderr_has "step $i passed"
+	done
+	assert_stderr_has "bundle/addendum.age: OK"
+	assert_stderr_has "format: amana-addendum/1"
+	assert_stderr_has "recipient: $(tail -n 1 jordan.pub) الأردن"
+	assert_stderr_has "root version 1: 2 signatures by its root keys"
+	# Jordan is not in the manifest: only the addendum lists it.
+	[ "$(sqlite3 jo/inner/manifest.sqlite "select count(*) from recipients where recipient = '$(tail -n 1 jordan.pub)'")" = 0 ]
+	# The manifest was signed with the first seal's sequence, the envelope has the next one.
+	[ "$(sed -n 's/^sequence: //p' jo/first.seal)" = "$(tar -xOf first.amana envelope | sed -n 's/^sequence: //p')" ]
+	[ "$(sed -n 's/^sequence: //p' jo/bundle/envelope)" != "$(sed -n 's/^sequence: //p' jo/first.seal)" ]
+	readdressed_case tn re.amana
+	by_hand 0 tn
+	assert_stderr_has "step 11 passed"
+	# and amana agrees
+	amana --vault "$T/v-jo" -q trust add secretariat-root.txt
+	run -0 amana --vault "$T/v-jo" verify re.amana -i jordan.key
+	run -0 amana --vault "$T/v-jo" verify re.amana -i tunisia.key
+	# The steps on the first seal, which has no readdress line, pass as before.
+	readdressed_case first first.amana
+	by_hand 0 first
+	assert_stderr_has "step 11 passed"
+	refute_output_has "addendum.age: OK"
+}
+
+@test "a readdressed bundle runs under a plain POSIX sh" {
+	command -v dash >/dev/null || skip "dash is not installed"
+	readdressed re.amana
+	readdressed_case jo re.amana
+	steps_script 'set -eu' IDENTITY=jordan.key >"$T/steps-sh.sh"
+	run -0 sh -c 'cd jo && dash "$1"' sh "$T/steps-sh.sh"
+	assert_stderr_has "step 11 passed"
+}
+
+@test "a state the readdress dropped fails at step 5 (decryption)" {
+	readdressed re.amana
+	readdressed_case eg re.amana
+	by_hand 1 eg IDENTITY=egypt.key
+	assert_fails_at 5
+	amana --vault "$T/v-eg" -q trust add secretariat-root.txt
+	run -5 amana --vault "$T/v-eg" verify re.amana -i egypt.key
+	# It still holds the first seal, which passes.
+	readdressed_case eg1 first.amana
+	by_hand 0 eg1 IDENTITY=egypt.key
+}
+
+@test "a tampered addendum.age fails at step 4 (its digest), and amana refuses it" {
+	readdressed re.amana
+	local w=$T/add
+	mkdir -p "$w"
+	tar -xf re.amana -C "$w"
+	flip_byte "$w/addendum.age" 150
+	(cd "$w" && amanatar ../add.amana $(tar -tf "$T/re.amana"))
+	readdressed_case add add.amana
+	by_hand 1 add IDENTITY=jordan.key
+	assert_fails_at 4
+	assert_stderr_has "bundle/addendum.age: FAILED"
+	amana --vault "$T/v-jo" -q trust add secretariat-root.txt
+	run -1 amana --vault "$T/v-jo" verify add.amana -i jordan.key
+	assert_stderr_has "addendum.age"
+}
+
+@test "a readdressed bundle whose addendum was stripped fails at step 2, and amana refuses it" {
+	readdressed re.amana
+	local w=$T/strip-add
+	mkdir -p "$w"
+	tar -xf re.amana -C "$w"
+	(cd "$w" && amanatar ../strip-add.amana envelope envelope.minisig root payload.age log/checkpoint log/proof)
+	readdressed_case strip strip-add.amana
+	by_hand 1 strip IDENTITY=jordan.key
+	assert_fails_at 2
+	amana --vault "$T/v-jo" -q trust add secretariat-root.txt
+	run -1 amana --vault "$T/v-jo" verify strip-add.amana -i jordan.key
+	assert_stderr_has "stripped"
+}
+
+@test "an addendum the issuer signed that does not list the reader fails at step 8" {
+	# Only the issuer can make one: a new addendum for Jordan naming Tunisia alone, its
+	# digest put in the envelope's readdress line, the envelope signed again with the issuer's
+	# key; the log members no longer match, which amana reports after step 8's check.
+	readdressed re.amana
+	local w=$T/forge-add
+	mkdir -p "$w"
+	tar -xf re.amana -C "$w"
+	(
+		cd "$w" || exit 1
+		age -d -i "$T/jordan.key" addendum.age | grep -v "^recipient: $(tail -n 1 "$T/jordan.pub") " |
+			sed 's/^recipients: 2$/recipients: 1/' >addendum.txt
+		grep -qx 'recipients: 1' addendum.txt
+		age -r "$(tail -n 1 "$T/jordan.pub")" -o addendum.age addendum.txt
+		d=$(b2sum <addendum.age | cut -d' ' -f1)
+		n=$(wc -c <addendum.age | tr -d ' ')
+		sed -i -e "s/^\(readdress: [0-9]* [^ ]* blake2b-512\) .*/\1 $d $n/" -e 's/^recipients: 2$/recipients: 1/' envelope
+		id=$(sed -n 's/^bundle-id: //p' envelope)
+		seq=$(sed -n 's/^sequence: //p' envelope)
+		minisign -S -W -s "$T/secretariat.key" -m envelope -x envelope.minisig \
+			-c "amana envelope signature" -t "amana-bundle/2 $id $seq" >/dev/null
+		amanatar ../forge-add.amana envelope envelope.minisig root addendum.age payload.age log/checkpoint log/proof
+	)
+	readdressed_case fa "$T/forge-add.amana"
+	by_hand 1 fa IDENTITY=jordan.key
+	assert_fails_at 8
+	amana --vault "$T/v-jo" -q trust add secretariat-root.txt
+	run -1 amana --vault "$T/v-jo" verify fa/conference-24.amana -i jordan.key
+	assert_stderr_has "does not list"
 }
