@@ -175,6 +175,11 @@ static int make_addendum(const struct readdress_input *in, const struct age_reci
 	int rc = -1;
 	if (!text)
 		return err_set(e, ERR_IO, "out of memory");
+	if (in->nrecipients > ADDENDUM_RECIPIENTS_MAX) {
+		err_set(e, ERR_USAGE, "an addendum lists at most %d recipients; this addressing has %zu", ADDENDUM_RECIPIENTS_MAX,
+			in->nrecipients);
+		goto done;
+	}
 	if (strlen(text) > ADDENDUM_MAX) {
 		err_set(e, ERR_USAGE, "the addendum would be larger than %d bytes: too many recipients", ADDENDUM_MAX);
 		goto done;
