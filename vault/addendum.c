@@ -39,11 +39,6 @@ void addendum_free(struct addendum *a)
 	memset(a, 0, sizeof *a);
 }
 
-static bool lower_hex(const char *s, size_t n)
-{
-	return strlen(s) == n && strspn(s, "0123456789abcdef") == n;
-}
-
 /* A decimal without a leading zero, at most 18 digits, and nothing after it. */
 static bool decimal_only(const char *s, uint64_t *v)
 {
@@ -93,7 +88,7 @@ int addendum_parse(const char *text, size_t len, struct addendum *a, struct err 
 				return bad(line, key, e);
 			break;
 		case 1:
-			if (!lower_hex(v, 32))
+			if (!text_lower_hex(v, 32))
 				return bad(line, key, e);
 			memcpy(a->bundle_id, v, 33);
 			break;
@@ -106,7 +101,7 @@ int addendum_parse(const char *text, size_t len, struct addendum *a, struct err 
 				return bad(line, key, e);
 			memcpy(a->body_blake2b, v + 12, 128);
 			a->body_blake2b[128] = '\0';
-			if (!lower_hex(a->body_blake2b, 128) || !decimal_only(v + 12 + 129, &a->body_size))
+			if (!text_lower_hex(a->body_blake2b, 128) || !decimal_only(v + 12 + 129, &a->body_size))
 				return bad(line, key, e);
 			break;
 		case 4:

@@ -69,23 +69,6 @@ char *envelope_encode(const struct envelope *env)
 	return s;
 }
 
-static bool lower_hex(const char *s, size_t n)
-{
-	return strlen(s) == n && strspn(s, "0123456789abcdef") == n;
-}
-
-/* A decimal without leading zeros that fits in 63 bits; the rest of s must be empty or stop
- * at a space, whose position goes to *end. */
-static bool decimal(const char *s, uint64_t *v, const char **end)
-{
-	size_t n = strspn(s, "0123456789");
-	if (n == 0 || n > 18 || (n > 1 && s[0] == '0'))
-		return false;
-	*v = strtoull(s, NULL, 10);
-	*end = s + n;
-	return true;
-}
-
 /* "blake2b-512 HEX128 N": the digest into hex (129 bytes), the size into *size. */
 static bool digest_value(const char *v, char hex[129], uint64_t *size)
 {
@@ -94,7 +77,7 @@ static bool digest_value(const char *v, char hex[129], uint64_t *size)
 		return false;
 	memcpy(hex, v + 12, 128);
 	hex[128] = '\0';
-	return lower_hex(hex, 128) && decimal(v + 12 + 129, size, &rest) && !*rest;
+	return text_lower_hex(hex, 128) && text_decimal(v + 12 + 129, size, &rest) && !*rest;
 }
 
 /* "ROOTID VERSION HEX128". */
@@ -105,8 +88,8 @@ static bool root_value(const char *v, struct envelope *env)
 		return false;
 	memcpy(env->root_id, v, 32);
 	env->root_id[32] = '\0';
-	if (!lower_hex(env->root_id, 32) || !decimal(v + 33, &env->root_version, &rest) ||
-	    env->root_version == 0 || *rest != ' ' || !lower_hex(rest + 1, 128))
+	if (!text_lower_hex(env->root_id, 32) || !text_decimal(v + 33, &env->root_version, &rest) ||
+	    env->root_version == 0 || *rest != ' ' || !text_lower_hex(rest + 1, 128))
 		return false;
 	memcpy(env->root_digest, rest + 1, 129);
 	env->has_root = true;
@@ -118,7 +101,7 @@ static bool readdress_value(const char *v, struct envelope *env)
 {
 	const char *rest;
 	int64_t t;
-	if (!decimal(v, &env->first_sequence, &rest) || env->first_sequence == 0 || *rest != ' ' ||
+	if (!text_decimal(v, &env->first_sequence, &rest) || env->first_sequence == 0 || *rest != ' ' ||
 	    strlen(rest + 1) < 21 || rest[21] != ' ')
 		return false;
 	memcpy(env->first_created, rest + 1, 20);
@@ -143,7 +126,7 @@ static bool take(struct envelope *env, enum line k, char *v, bool *keep)
 			env->format = 2;
 		return env->format != 0;
 	case L_ID:
-		if (!lower_hex(v, 32))
+		if (!text_lower_hex(v, 32))
 			return false;
 		memcpy(env->bundle_id, v, 33);
 		return true;
@@ -161,11 +144,11 @@ static bool take(struct envelope *env, enum line k, char *v, bool *keep)
 			return false;
 		memcpy(env->created, v, 21);
 		return true;
-	case L_SEQ: return decimal(v, &env->sequence, &rest) && !*rest && env->sequence > 0;
-	case L_RCPT: return decimal(v, &env->recipients, &rest) && !*rest && env->recipients > 0;
+	case L_SEQ: return text_decimal(v, &env->sequence, &rest) && !*rest && env->sequence > 0;
+	case L_RCPT: return text_decimal(v, &env->recipients, &rest) && !*rest && env->recipients > 0;
 	case L_READDRESS: return readdress_value(v, env);
 	case L_RECORDS:
-		if (!decimal(v, &env->records_count, &rest) || *rest != ' ' || !lower_hex(rest + 1, 64))
+		if (!text_decimal(v, &env->records_count, &rest) || *rest != ' ' || !text_lower_hex(rest + 1, 64))
 			return false;
 		memcpy(env->records_root, rest + 1, 65);
 		return true;

@@ -315,36 +315,10 @@ int readdress_prepare(const struct readdress_input *in, struct sealed *s, struct
 			goto done;
 		}
 	} else {
-		/* Format 1 digests the whole payload: checked, and the body digested, in one read each. */
-		crypto_generichash_state whole;
-		unsigned char *buf = malloc(COPY_BUF);
-		uint8_t wd[64];
+		/* Format 1 digests the whole payload: checked, and the body digested, one read each. */
 		char whex[129];
-		if (!buf) {
-			err_set(e, ERR_IO, "out of memory");
+		if (hash_range(fd, payload_off, payload_size, whex, e) != 0)
 			goto done;
-		}
-		crypto_generichash_init(&whole, NULL, 0, 64);
-		/* The header bytes are the first info.header_len of payload.age. */
-		uint64_t off = payload_off, left = payload_size;
-		int hrc = 0;
-		while (left > 0 && hrc == 0) {
-			size_t want = left > COPY_BUF ? COPY_BUF : (size_t)left;
-			ssize_t n = pread(fd, buf, want, (off_t)off);
-			if (n <= 0)
-				hrc = n < 0 ? err_errno(e, ERR_IO, "cannot read the bundle")
-					    : err_set(e, ERR_FORMAT, "the bundle is truncated in its payload");
-			else {
-				crypto_generichash_update(&whole, buf, (size_t)n);
-				off += (uint64_t)n;
-				left -= (uint64_t)n;
-			}
-		}
-		free(buf);
-		if (hrc != 0)
-			goto done;
-		crypto_generichash_final(&whole, wd, 64);
-		sodium_bin2hex(whex, sizeof whex, wd, 64);
 		if (payload_size != env->payload_size || strcmp(whex, env->payload_blake2b) != 0) {
 			err_set(e, ERR_VERIFY, "the bundle's payload.age is not the one its envelope names (it was altered)");
 			goto done;

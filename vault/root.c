@@ -23,22 +23,6 @@
 
 /* ---- small parsers ------------------------------------------------------------------------ */
 
-static bool lower_hex(const char *s, size_t n)
-{
-	return strlen(s) == n && strspn(s, "0123456789abcdef") == n;
-}
-
-/* A decimal without leading zeros, at most 18 digits, ending at a space or the end. */
-static bool decimal(const char *s, uint64_t *v, const char **end)
-{
-	size_t n = strspn(s, "0123456789");
-	if (n == 0 || n > 18 || (n > 1 && s[0] == '0'))
-		return false;
-	*v = strtoull(s, NULL, 10);
-	*end = s + n;
-	return true;
-}
-
 /* "KEYID BASE64": 16 upper-case hex digits and minisign's public key line for the same key. */
 static bool key_value(const char *v, struct root_key *k, const char **end)
 {
@@ -164,17 +148,17 @@ static int parse_body(struct cursor *c, struct root *r, struct err *e)
 		switch (k) {
 		case 0: ok = strcmp(v, ROOT_FORMAT) == 0; break;
 		case 1:
-			ok = lower_hex(v, 32);
+			ok = text_lower_hex(v, 32);
 			if (ok)
 				memcpy(r->root_id, v, 33);
 			break;
 		case 2:
 			ok = *v && strlen(v) <= ROOT_NAME_MAX && (r->name = strdup(v)) != NULL;
 			break;
-		case 3: ok = decimal(v, &r->version, &rest) && !*rest && r->version > 0; break;
+		case 3: ok = text_decimal(v, &r->version, &rest) && !*rest && r->version > 0; break;
 		case 4: ok = clock_parse_rfc3339(v, &r->expires); break;
 		case 5:
-			ok = decimal(v, &n, &rest) && !*rest && n >= 1 && n <= ROOT_KEYS_MAX;
+			ok = text_decimal(v, &n, &rest) && !*rest && n >= 1 && n <= ROOT_KEYS_MAX;
 			r->threshold = (unsigned)n;
 			break;
 		}
@@ -255,7 +239,7 @@ static int parse_body(struct cursor *c, struct root *r, struct err *e)
 				memcpy(id, v, 16);
 				id[16] = '\0';
 				ok = strspn(id, "0123456789ABCDEF") == 16 && minisign_key_id_parse(id, x->key_id) &&
-				     decimal(v + 17, &x->from, &rest) && *rest == ' ' && lower_hex(rest + 1, 64);
+				     text_decimal(v + 17, &x->from, &rest) && *rest == ' ' && text_lower_hex(rest + 1, 64);
 			}
 			if (ok) {
 				memcpy(hex, rest + 1, 65);

@@ -169,3 +169,18 @@ const char *text_name_problem(const char *s, size_t max)
 		return "it is only spaces";
 	return NULL;
 }
+
+bool text_lower_hex(const char *s, size_t n)
+{
+	return strlen(s) == n && strspn(s, "0123456789abcdef") == n;
+}
+
+bool text_decimal(const char *s, uint64_t *v, const char **end)
+{
+	size_t n = strspn(s, "0123456789");
+	if (n == 0 || n > 18 || (n > 1 && s[0] == '0'))
+		return false;
+	*v = strtoull(s, NULL, 10);
+	*end = s + n;
+	return true;
+}

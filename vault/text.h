@@ -27,6 +27,13 @@ size_t text_utf8_next(const char *s, size_t n, uint32_t *cp);
 bool text_cp_hidden(uint32_t cp);
 
 /* True when s[0..n) contains a control character (C0 other than none, DEL, C1). */
+/* s is exactly n lower-case hex digits. */
+bool text_lower_hex(const char *s, size_t n);
+
+/* A decimal at s without a leading zero (0 itself is one digit), at most 18 digits (so that
+ * it fits in 63 bits): *v gets it and *end the first byte after it. */
+bool text_decimal(const char *s, uint64_t *v, const char **end);
+
 bool text_has_controls(const char *s, size_t n);
 
 /* Returns a malloc'd, NUL-terminated form of s[0..n) that is safe to show on a terminal. */
