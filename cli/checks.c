@@ -69,7 +69,7 @@ static const struct root *root_version_in(const struct root *pinned, size_t np, 
 	return NULL;
 }
 
-int cli_root_judge(struct cli_ctx *c, const uint8_t key_id[8], const struct envelope *env,
+int cli_root_judge(struct cli_ctx *c, const uint8_t key_id[8], const struct envelope *env, bool container,
 		   const char *chain_text, size_t chain_len, struct verify_trust *t, struct err *e)
 {
 	struct store *s = cli_store(c, e);
@@ -100,7 +100,20 @@ int cli_root_judge(struct cli_ctx *c, const uint8_t key_id[8], const struct enve
 	if (trust_walk(pinned, np, chain, nc, &newest, &learn, e) != 0)
 		goto done;
 	const struct root *named = NULL;
-	if (env && env->has_root) {
+	if (env && env->has_root && !container) {
+		/* A record proof carries the envelope alone: the root it names must be one this
+		 * vault holds, with the same digest. */
+		named = root_version_in(pinned, np, chain, nc, env->root_version);
+		if (!named)
+			err_set(&t->refusal, ERR_VERIFY, "the envelope names root version %llu, and this vault knows root '%s' up to version %llu only",
+				(unsigned long long)env->root_version, pinned[np - 1].name,
+				(unsigned long long)pinned[np - 1].version);
+		else if (strcmp(named->root_id, env->root_id) != 0 || strcmp(named->digest_hex, env->root_digest) != 0)
+			err_set(&t->refusal, ERR_VERIFY, "the envelope names a version %llu of root '%s' other than the one pinned here (a fork)",
+				(unsigned long long)env->root_version, pinned[np - 1].name);
+		if (t->refusal.code)
+			err_hint(&t->refusal, "verify or open a bundle of that issuer that carries the newer root first, or pin it with 'amana trust add ROOT'");
+	} else if (env && env->has_root) {
 		named = root_version_in(pinned, np, chain, nc, env->root_version);
 		if (!nc)
 			err_set(&t->refusal, ERR_VERIFY, "the envelope names root %s version %llu, but the bundle carries no root chain (stripped)",
@@ -253,7 +266,7 @@ int cli_issuer_lookup(void *ctx, const uint8_t key_id[8], struct verify_report *
 	c->revocation_pin = false;
 	if (!s)
 		return -1;
-	int rc = cli_root_judge(c, key_id, r->envelope_parsed ? &r->env : NULL, r->root_text, r->root_len,
+	int rc = cli_root_judge(c, key_id, r->envelope_parsed ? &r->env : NULL, true, r->root_text, r->root_len,
 				&r->trust, e);
 	if (rc == 0) {
 		/* No pinned root speaks for this key: a key pinned on its own, as before roots. */

@@ -157,12 +157,14 @@ int cli_issuer_lookup(void *ctx, const uint8_t key_id[8], struct verify_report *
 struct verify_trust;
 
 /* What the vault's pinned roots say of key_id signing env (NULL when the envelope could not
- * be read), with the chain a bundle carries (NULL when none): 1 with t filled when a pinned
+ * be read), with the chain a bundle carries (NULL when none); container is false for an
+ * envelope that travels alone (a record proof), which is judged by the versions pinned
+ * here: the one it names must be among them. 1 with t filled when a pinned
  * root lists the key (t->refusal says when it may not sign this bundle: revoked, outside its
  * window, an expired root, a chain stripped or reordered), 0 when no pinned root lists it,
  * -1 on error (a chain that is malformed, does not check, or forks from the pinned one).
  * Versions newer than pinned that the chain brings are pinned. */
-int cli_root_judge(struct cli_ctx *c, const uint8_t key_id[8], const struct envelope *env,
+int cli_root_judge(struct cli_ctx *c, const uint8_t key_id[8], const struct envelope *env, bool container,
 		   const char *chain_text, size_t chain_len, struct verify_trust *t, struct err *e);
 
 struct seal_root;

@@ -214,7 +214,7 @@ static int record_verify(struct cli_ctx *ctx, int argc, char **argv, struct err 
 		struct keyring_trusted t;
 		/* A pinned root that lists the key decides first (window, revocation), judged
 		 * once the envelope's signature holds. */
-		int found = s ? cli_root_judge(ctx, kid, &peek, NULL, 0, &trust, e) : -1;
+		int found = s ? cli_root_judge(ctx, kid, &peek, false, NULL, 0, &trust, e) : -1;
 		if (found < 0)
 			goto done;
 		if (found == 1) {

@@ -7,7 +7,7 @@
  *   root sign ROOT -s ROOTKEY [--passphrase-fd N]
  *   root rotate ROOT -o NEXT [--add-signing-key PUB]... [--remove-signing-key KEYID]...
  *            [--revoke KEYID [--from POSITION]]... [--root-key PUB]... [--threshold K]
- *            [--expires DATE] [--not-before T] [--not-after T]
+ *            [--expires DATE] [--not-before T] [--not-after T]    (the window of keys added)
  *
  * A root file holds a chain: every version from the first one it was started with, one after
  * the other (vault/root.h). `new` writes version 1, unsigned; `rotate` writes the chain with

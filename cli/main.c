@@ -134,7 +134,7 @@ const struct cli_cmd cli_cmds[] = {
 	 "amana root new --name NAME --root-key PUB... --threshold K --signing-key PUB... [--not-before T] [--not-after T] [--expires DATE] -o ROOT\n"
 	 "amana root show ROOT\n"
 	 "amana root sign ROOT -s ROOTKEY [--passphrase-fd N]\n"
-	 "amana root rotate ROOT -o NEXT [--add-signing-key PUB]... [--remove-signing-key KEYID]... [--revoke KEYID [--from POSITION]]... [--root-key PUB]... [--threshold K] [--expires DATE]",
+	 "amana root rotate ROOT -o NEXT [--add-signing-key PUB]... [--remove-signing-key KEYID]... [--revoke KEYID [--from POSITION]]... [--root-key PUB]... [--threshold K] [--expires DATE] [--not-before T] [--not-after T]",
 	 "make, show, sign and rotate the issuer's trust root (threshold-signed keys)",
 	 "A root names the issuer's root keys (offline; k of n sign each version), its signing keys\n"
 	 "with their validity windows, and revocations. A ROOT file holds every version from 1.\n"
