@@ -91,6 +91,20 @@ int cli_root_judge(struct cli_ctx *c, const uint8_t key_id[8], const struct enve
 	}
 	if (pinned_root_for(s, nc ? chain[0].root_id : NULL, key_id, &pinned, &np, e) != 0)
 		goto done;
+	if (!np && nc) {
+		/* The chain is of a root not pinned here. If a pinned root lists the key, that root
+		 * decides, and a bundle under another root is not one it vouches for. */
+		if (pinned_root_for(s, NULL, key_id, &pinned, &np, e) != 0)
+			goto done;
+		if (np) {
+			err_set(&t->refusal, ERR_VERIFY, "the bundle carries the chain of root %s, but its key belongs to root '%s' (%s) pinned here (mix-and-match)",
+				chain[0].root_id, pinned[np - 1].name, pinned[np - 1].root_id);
+			err_hint(&t->refusal, "a bundle is judged by the root pinned for its key; ask the issuer for a bundle sealed under it");
+			root_chain_free(chain, nc);
+			chain = NULL;
+			nc = 0;
+		}
+	}
 	if (!np) {
 		rc = 0; /* no pinned root decides: the key on its own, if pinned */
 		goto done;
@@ -113,7 +127,7 @@ int cli_root_judge(struct cli_ctx *c, const uint8_t key_id[8], const struct enve
 				(unsigned long long)env->root_version, pinned[np - 1].name);
 		if (t->refusal.code)
 			err_hint(&t->refusal, "verify or open a bundle of that issuer that carries the newer root first, or pin it with 'amana trust add ROOT'");
-	} else if (env && env->has_root) {
+	} else if (env && env->has_root && !t->refusal.code) {
 		named = root_version_in(pinned, np, chain, nc, env->root_version);
 		if (!nc)
 			err_set(&t->refusal, ERR_VERIFY, "the envelope names root %s version %llu, but the bundle carries no root chain (stripped)",
@@ -125,10 +139,8 @@ int cli_root_judge(struct cli_ctx *c, const uint8_t key_id[8], const struct enve
 				(unsigned long long)env->root_version);
 		if (t->refusal.code)
 			err_hint(&t->refusal, "the chain a bundle carries is every version from 1 to the one its envelope names, in order");
-	} else if (nc) {
-		err_set(&t->refusal, ERR_VERIFY, "the bundle carries a root chain that its envelope does not name");
-		err_hint(&t->refusal, "a root chain travels only with an envelope that names it (format 2)");
 	}
+	/* A chain without a root: line is malformed: vault/verify.c refuses it (exit 3). */
 	/* Newer versions are learnt only from a chain that its envelope names, and only once
 	 * the bundle passed every check: a refused bundle teaches the vault nothing. (The
 	 * chain is threshold-signed from the version pinned here either way.) */

@@ -110,6 +110,16 @@ int cmd_readdress(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	}
 	if (cli_resolve_recipients(s, to, nto, all, self, &recipients, &nrecipients, e) != 0)
 		goto done;
+	/* A seal or readdress killed after the vault's commit left its bundle under a temporary
+	 * name: it is placed first, as seal does. */
+	char *placed_id = NULL;
+	size_t placed = 0;
+	if (ledger_finish_pending(s, NULL, &placed_id, &placed, e) != 0)
+		goto done;
+	free(placed_id);
+	if (placed)
+		out_note(ctx, "placed %zu bundle%s that an interrupted seal or readdress had recorded but not named",
+			 placed, placed == 1 ? "" : "s");
 	if (io_exists(out)) {
 		err_set(e, ERR_IO, "'%s' already exists", out);
 		err_hint(e, "choose another name with -o, or move the existing file away");

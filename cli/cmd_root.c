@@ -16,6 +16,7 @@
  * vault except `rotate --revoke`, which reads the revoked key's log from it. Pinning is
  * `amana trust add ROOT`.
  */
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,6 +309,10 @@ static int root_new(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		err_set(e, ERR_IO, "out of memory");
 		goto done;
 	}
+	if (ch.expires && parse_when(ch.expires, "--expires", true, &r->expires, e) == 0 && r->expires <= clock_now()) {
+		cli_usage(e, "--expires %s is past: the root would be refused everywhere", ch.expires);
+		goto done;
+	}
 	if ((ch.expires && parse_when(ch.expires, "--expires", true, &r->expires, e) != 0) ||
 	    set_root_keys(r, &ch, e) != 0 || add_signers(r, &ch, e) != 0 || set_threshold(r, ch.threshold, e) != 0)
 		goto done;
@@ -366,6 +371,10 @@ static int root_rotate(struct cli_ctx *ctx, int argc, char **argv, struct err *e
 	}
 	if (ch.expires && parse_when(ch.expires, "--expires", true, &r->expires, e) != 0)
 		goto done;
+	if (r->expires <= clock_now()) {
+		cli_usage(e, "--expires %s is past: the root would be refused everywhere", ch.expires);
+		goto done;
+	}
 	if (ch.nroot_keys && set_root_keys(r, &ch, e) != 0)
 		goto done;
 	if (ch.threshold && set_threshold(r, ch.threshold, e) != 0)
@@ -420,8 +429,10 @@ static int root_rotate(struct cli_ctx *ctx, int argc, char **argv, struct err *e
 		if (ch.revoke[i].from) {
 			unsigned long long v;
 			char *end;
+			errno = 0;
 			v = strtoull(ch.revoke[i].from, &end, 10);
-			if (!*ch.revoke[i].from || *end || ch.revoke[i].from[0] == '-') {
+			if (!*ch.revoke[i].from || *end || ch.revoke[i].from[0] == '-' || errno == ERANGE ||
+			    strspn(ch.revoke[i].from, "0123456789") > 18) {
 				cli_usage(e, "--from: '%s' is not a log position", ch.revoke[i].from);
 				goto done;
 			}

@@ -10,8 +10,11 @@
  * the member state already trusts (compare the key id by phone, on paper). After that,
  * bundles are accepted only from pinned issuers.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "keys/keyfile.h"
@@ -23,16 +26,48 @@
 #include "vault/store.h"
 #include "vault/trust.h"
 
-/* Is the file a root (its first line says so)? */
+/* Is the file meant as a root (its first bytes say so)? Only a regular file is looked at
+ * (a FIFO would block); the loaders report anything else. */
 static bool is_root_file(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	char buf[32] = {0};
-	if (!f)
+	char buf[96] = {0};
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
 		return false;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	return n >= 8 && strncmp(buf, "format: amana-root/", strlen("format: amana-root/")) == 0;
+	ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, buf, sizeof buf - 1) : -1;
+	close(fd);
+	return n > 0 && strstr(buf, "amana-root/") != NULL;
+}
+
+/* A signing key of a pinned root is judged by that root (its window, its revocations):
+ * pinning it on its own as well would go around them. */
+static int key_in_pinned_root(struct store *s, const struct minisign_pub *pub, struct err *e)
+{
+	char (*ids)[33];
+	size_t n;
+	int rc = 0;
+	if (keyring_root_ids(s, &ids, &n, e) != 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct root *v;
+		size_t nv;
+		if (keyring_root_load(s, ids[i], &v, &nv, e) != 0) {
+			rc = -1;
+			break;
+		}
+		for (size_t k = 0; k < nv && rc == 0; k++)
+			if (root_find_signer(&v[k], pub->key_id)) {
+				char id[17];
+				minisign_key_id_hex(pub->key_id, id);
+				err_set(e, ERR_USAGE, "key %s is a signing key of root '%s' (%s), pinned here: the root decides for it",
+					id, v[nv - 1].name, v[nv - 1].root_id);
+				rc = err_hint(e, "'amana trust list' shows the root and its keys; a new key reaches you in a new root version");
+			}
+		root_chain_free(v, nv);
+	}
+	free(ids);
+	return rc;
 }
 
 /* The versions in chain[0..n) check among themselves: the first by its own threshold (and,
@@ -182,6 +217,8 @@ static int trust_add(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	struct minisign_pub pub;
 	struct store *s = cli_store(ctx, e);
 	if (!s || keyfile_load_sign_public(argv[optind], &pub, NULL, e) != 0)
+		return -1;
+	if (!witness && key_in_pinned_root(s, &pub, e) != 0)
 		return -1;
 	if (keyring_trust_add(s, pub.key_id, pub.pk, name, witness ? KEYRING_WITNESS : KEYRING_ISSUER,
 			      e) != 0)

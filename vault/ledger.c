@@ -255,6 +255,7 @@ int ledger_check_received(struct store *s, const struct envelope *env, const cha
 		if (seen > env->sequence) {
 			rc = err_set(e, ERR_VERIFY, "bundle %s was accepted before with sequence %llu; this copy has the older sequence %llu (a rollback)",
 				     env->bundle_id, (unsigned long long)seen, (unsigned long long)env->sequence);
+			err_hint(e, "if this copy is an earlier addressing of the same bundle (the issuer readdressed it), the newer one you accepted holds the same contents; otherwise report it to the issuer");
 		} else if (seen == env->sequence &&
 			   (oldlen != strlen(envelope) || memcmp(old, envelope, oldlen) != 0)) {
 			rc = err_set(e, ERR_VERIFY, "bundle %s, sequence %llu, was accepted before with a different envelope",

@@ -284,6 +284,21 @@ int readdress_prepare(const struct readdress_input *in, struct sealed *s, struct
 	}
 	uint64_t payload_off = tar_reader_data_offset(r), payload_size = size;
 
+	/* A format 2 header is checked against the envelope before it is opened: an altered one
+	 * is reported as altered, not as a key that does not match. */
+	if (old.format == 2) {
+		char ohex[129];
+		if (old.header_size > payload_size ||
+		    hash_range(fd, payload_off, old.header_size, ohex, e) != 0 ||
+		    strcmp(ohex, old.header_blake2b) != 0) {
+			if (!e->code)
+				err_set(e, ERR_VERIFY, "the bundle's payload.age header is not the one its envelope names (it was altered)");
+			else if (e->code == ERR_FORMAT)
+				err_set(e, ERR_VERIFY, "the bundle's payload.age is shorter than its envelope says (it was altered)");
+			goto done;
+		}
+	}
+
 	/* The new header: the same file key for the new recipients. */
 	if (age_recipients_new(&to, e) != 0)
 		goto done;

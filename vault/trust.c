@@ -22,7 +22,7 @@ int trust_walk(const struct root *pinned, size_t np, const struct root *chain, s
 		if (np && c->version >= pinned[0].version && c->version <= top) {
 			const struct root *p = &pinned[c->version - pinned[0].version];
 			if (strcmp(p->digest_hex, c->digest_hex) != 0) {
-				err_set(e, ERR_VERIFY, "two different roots claim version %llu of root '%s' (%s): the one pinned here and the one this bundle carries (a fork)",
+				err_set(e, ERR_VERIFY, "two different roots claim version %llu of root '%s' (%s): the one pinned here and the one given (a fork)",
 					(unsigned long long)c->version, p->name, p->root_id);
 				return err_hint(e, "report it to the secretariat: its root keys signed two versions, or someone holds a threshold of them");
 			}

@@ -577,7 +577,11 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 		char *name = r->envelope_parsed ? text_display(r->env.issuer_name, strlen(r->env.issuer_name)) : NULL;
 		err_set(e, ERR_VERIFY, "the issuer %s ('%s') is not pinned in this vault: its signature cannot be checked",
 			sigid, name ? name : "?");
-		err_hint(e, "if you trust it, get its public key by a channel you trust, compare the key id, then run 'amana trust add FILE.pub --name NAME'");
+		if (r->envelope_parsed && r->env.has_root)
+			err_hint(e, "it seals under root %s: if you trust the issuer, get its root file by a channel you trust, compare the root id, then run 'amana trust add ROOT'",
+				 r->env.root_id);
+		else
+			err_hint(e, "if you trust it, get its public key by a channel you trust, compare the key id, then run 'amana trust add FILE.pub --name NAME'");
 		free(name);
 		if (failed(in, r, e) != 0)
 			goto done;
@@ -647,6 +651,19 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 		goto done;
 	}
 
+	/* The root chain travels exactly with an envelope that names a root. */
+	if (r->root_text && !r->env.has_root) {
+		err_set(e, ERR_FORMAT, "the bundle carries a root chain that its envelope does not name");
+		err_hint(e, "the file was altered after it was sealed; ask its sender for a fresh copy");
+		goto done;
+	}
+	if (!r->root_text && r->env.has_root) {
+		err_set(e, ERR_VERIFY, "the envelope names root %s version %llu, but the bundle carries no root chain (stripped)",
+			r->env.root_id, (unsigned long long)r->env.root_version);
+		err_hint(e, "the file was altered after it was sealed; ask its sender for a fresh copy");
+		if (failed(in, r, e) != 0)
+			goto done;
+	}
 	/* The addendum of a readdressed bundle: the one its signed envelope names. */
 	if (!r->env.has_readdress != !r->addendum_ct) {
 		if (r->addendum_ct)

@@ -397,3 +397,13 @@ json() {
 	run -5 amana --vault "$T/v-j" verify re.amana -i tunisia.key
 	run -0 amana --vault "$T/sv" log verify conference-24.amana re.amana
 }
+
+@test "readdress: a bundle whose age header was altered on disk is refused as altered (exit 1), not as a key mismatch" {
+	seal24 v1.amana
+	local h
+	h=$(hlen v1.amana)
+	repack v1.amana bad.amana "flip_byte payload.age $((h / 2))"
+	run -1 amana readdress bad.amana -s sec.key -i self.key --to "الأردن" -o v2.amana
+	assert_stderr_has "altered"
+	nothing_at v2.amana
+}

@@ -292,7 +292,8 @@ epoch() {
 # ---- time -----------------------------------------------------------------------------------
 
 @test "root: an expired root is refused" {
-	mkroot old.txt --expires 2020-01-01
+	# Made in 2019 (amana's clock follows SOURCE_DATE_EPOCH): root new refuses a past expiry.
+	SOURCE_DATE_EPOCH=1546300800 mkroot old.txt --expires 2020-01-01
 	sign_root old.txt ra rb
 	run -1 amana --vault "$T/v-new" trust add old.txt
 	assert_stderr_has "version 1 expired at 2020-01-01T23:59:59Z (expired)"
@@ -464,7 +465,7 @@ epoch() {
 	seal plain.amana sec "$T/v-own"
 	! tar -xOf plain.amana envelope | grep -q '^root: '
 	rebuild plain.amana added.amana "cp $T/root2.txt root"
-	run -1 state open added.amana -i tn.key -o out
+	run -3 state open added.amana -i tn.key -o out
 	assert_stderr_has "the bundle carries a root chain that its envelope does not name"
 	refute_exists out
 	# Nothing of this was learnt: the state still holds version 1.
@@ -671,4 +672,51 @@ epoch() {
 	# And no overwriting.
 	run -4 amana root rotate root.txt -o root2.txt --add-signing-key sec3.pub
 	assert_stderr_has "already exists"
+}
+
+@test "root: a thief's own root for a revoked key is refused as mix-and-match, and the key cannot be pinned alone" {
+	seal b1.amana
+	seal b2.amana
+	rotate root.txt root2.txt --revoke "$SEC" --add-signing-key sec2.pub
+	run -0 state trust add root2.txt
+	# The thief, with sec.key and a root of its own that lists it.
+	mkkey_sign thief thief
+	copy_vault "$T/vth"
+	"$AMANA" -q --vault "$T/vth" trust remove "$ROOTID"
+	"$AMANA" -q root new --name "$NAME" --root-key thief.pub --threshold 1 --signing-key sec.pub \
+		--not-before 2020-01-01 --not-after 2099-12-31 -o rT.txt
+	"$AMANA" -q root sign rT.txt -s thief.key
+	"$AMANA" -q --vault "$T/vth" trust add rT.txt
+	seal t3.amana sec "$T/vth"
+	grep -q "^root: $(sed -n 's/^root-id: //p' rT.txt) " <(tar -xOf t3.amana envelope)
+	run -1 state verify t3.amana
+	assert_stderr_has "mix-and-match"
+	run -1 state open t3.amana -i tn.key -o out
+	refute_exists out
+	# Pinning the revoked key on its own would go around the root: refused.
+	run -2 state trust add sec.pub --name "الأمانة"
+	assert_stderr_has "is a signing key of root"
+}
+
+@test "root: a chain added to a bundle whose envelope names none is malformed (exit 3)" {
+	"$AMANA" -q --vault "$T/vplain" recipient add tn.pub --name "تونس"
+	seal plain.amana sec "$T/vplain"
+	mkdir x && (cd x && tar -xf ../plain.amana && cp ../root.txt root &&
+		amanatar ../plain-root.amana envelope envelope.minisig root payload.age log/checkpoint log/proof)
+	run -3 state verify plain-root.amana
+	assert_stderr_has "root chain that its envelope does not name"
+	# Also where no root is pinned (the chain alone could not say).
+	"$AMANA" -q --vault "$T/v-other" trust add sec.pub --name sec
+	run -3 "$AMANA" --vault "$T/v-other" verify plain-root.amana
+	# And a format 1 bundle given a root member.
+	mkdir y && (cd y && tar -xf "$TOP/tests/fixtures/v1/conference-24.amana" && cp ../root.txt root &&
+		amanatar ../v1-root.amana envelope envelope.minisig root payload.age log/checkpoint log/proof)
+	"$AMANA" -q --vault "$T/v-fx" trust add "$TOP/tests/fixtures/v1/secretariat.pub" --name fx
+	run -3 "$AMANA" --vault "$T/v-fx" verify v1-root.amana
+}
+
+@test "root: new refuses an expiry in the past" {
+	run -2 amana root new --name "$NAME" --root-key ra.pub --threshold 1 --signing-key sec2.pub --expires 2020-01-01 -o old.txt
+	assert_stderr_has "is past"
+	refute_exists old.txt
 }
