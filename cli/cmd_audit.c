@@ -135,13 +135,19 @@ static int cross_check(struct entry *es, size_t n, struct finding **f, size_t *n
 		for (size_t j = 0; j < i; j++)
 			if (es[j].r.envelope_parsed && strcmp(es[j].r.env.bundle_id, a->r.env.bundle_id) == 0)
 				first = false;
+		uint64_t last = a->r.env.sequence;
 		for (size_t j = i + 1; first && j < n; j++)
-			if (es[j].r.envelope_parsed && strcmp(es[j].r.env.bundle_id, a->r.env.bundle_id) == 0)
+			if (es[j].r.envelope_parsed && strcmp(es[j].r.env.bundle_id, a->r.env.bundle_id) == 0 &&
+			    es[j].r.env.sequence != last) {
 				count++;
+				last = es[j].r.env.sequence;
+			}
 		if (first && count > 1) {
 			int off = snprintf(buf, sizeof buf, "bundle %s: %zu addressings, one bundle: sequence", a->r.env.bundle_id, count);
+			uint64_t prev = 0;
 			for (size_t j = i; j < n && off > 0 && (size_t)off < sizeof buf; j++)
-				if (es[j].r.envelope_parsed && strcmp(es[j].r.env.bundle_id, a->r.env.bundle_id) == 0)
+				if (es[j].r.envelope_parsed && strcmp(es[j].r.env.bundle_id, a->r.env.bundle_id) == 0 &&
+				    es[j].r.env.sequence != prev && (prev = es[j].r.env.sequence) != 0)
 					off += snprintf(buf + off, sizeof buf - (size_t)off, " %llu (%llu recipient%s%s)",
 							(unsigned long long)es[j].r.env.sequence,
 							(unsigned long long)es[j].r.env.recipients, es[j].r.env.recipients == 1 ? "" : "s",
