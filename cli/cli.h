@@ -155,6 +155,13 @@ struct age_identities;
 int cli_issuer_lookup(void *ctx, const uint8_t key_id[8], struct verify_report *r, struct err *e);
 
 struct verify_trust;
+struct root;
+
+/* The pinned root that decides for a key: the one whose id is want (a bundle's chain), or,
+ * when want is NULL, one whose pinned versions list key_id as a signing key. *p (np
+ * versions, free with root_chain_free) is NULL, np 0, when none does. */
+int cli_pinned_root_for(struct store *s, const char *want, const uint8_t key_id[8], struct root **p,
+			size_t *np, struct err *e);
 
 /* What the vault's pinned roots say of key_id signing env (NULL when the envelope could not
  * be read), with the chain a bundle carries (NULL when none); container is false for an

@@ -421,11 +421,7 @@ static int root_rotate(struct cli_ctx *ctx, int argc, char **argv, struct err *e
 		uint64_t have = 0;
 		if (!s)
 			goto done;
-		uint8_t lr[32];
-		int known = log_own_root(s, x->id, 0, lr, &have, e);
-		if (known < 0)
-			goto done;
-		x->from = have;
+		x->from = LOG_SIZE_ALL;
 		if (ch.revoke[i].from) {
 			unsigned long long v;
 			char *end;
@@ -438,7 +434,7 @@ static int root_rotate(struct cli_ctx *ctx, int argc, char **argv, struct err *e
 			}
 			x->from = v;
 		}
-		known = log_own_root(s, x->id, x->from, x->log_root, &have, e);
+		int known = log_own_root(s, x->id, &x->from, x->log_root, &have, e);
 		if (known < 0)
 			goto done;
 		if (!known) {
@@ -538,6 +534,15 @@ done:
 	return rc;
 }
 
+/* Whether one of r's signatures carries k's key id (what show lists; root_check judges). */
+static bool signed_by(const struct root *r, const struct root_key *k)
+{
+	for (size_t j = 0; j < r->nsigs; j++)
+		if (memcmp(r->sigs[j].key_id, k->key_id, 8) == 0)
+			return true;
+	return false;
+}
+
 static void show_text(const struct root *r, const struct root *prev)
 {
 	char t[32], u[32];
@@ -551,10 +556,7 @@ static void show_text(const struct root *r, const struct root *prev)
 	out_line("  digest       blake2b-512 %s", r->digest_hex);
 	out_line("  threshold    %u of %zu root keys", r->threshold, r->nkeys);
 	for (size_t i = 0; i < r->nkeys; i++) {
-		bool signed_it = false;
-		for (size_t j = 0; j < r->nsigs; j++)
-			signed_it = signed_it || memcmp(r->sigs[j].key_id, r->keys[i].key_id, 8) == 0;
-		out_line("  root key     %s%s", r->keys[i].id, signed_it ? "  signed" : "");
+		out_line("  root key     %s%s", r->keys[i].id, signed_by(r, &r->keys[i]) ? "  signed" : "");
 	}
 	for (size_t i = 0; i < r->nsigners; i++) {
 		clock_rfc3339(r->signers[i].not_before, t, sizeof t);
@@ -590,12 +592,9 @@ static void show_json(const struct root *r, const struct root *prev)
 	json_int("threshold", (long long)r->threshold);
 	json_begin_array("root_keys");
 	for (size_t i = 0; i < r->nkeys; i++) {
-		bool signed_it = false;
-		for (size_t j = 0; j < r->nsigs; j++)
-			signed_it = signed_it || memcmp(r->sigs[j].key_id, r->keys[i].key_id, 8) == 0;
 		json_begin_object();
 		json_str("key_id", r->keys[i].id);
-		json_bool("signed", signed_it);
+		json_bool("signed", signed_by(r, &r->keys[i]));
 		json_end_object();
 	}
 	json_end_array();

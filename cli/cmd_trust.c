@@ -44,29 +44,19 @@ static bool is_root_file(const char *path)
  * pinning it on its own as well would go around them. */
 static int key_in_pinned_root(struct store *s, const struct minisign_pub *pub, struct err *e)
 {
-	char (*ids)[33];
-	size_t n;
-	int rc = 0;
-	if (keyring_root_ids(s, &ids, &n, e) != 0)
+	struct root *v;
+	size_t nv;
+	if (cli_pinned_root_for(s, NULL, pub->key_id, &v, &nv, e) != 0)
 		return -1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct root *v;
-		size_t nv;
-		if (keyring_root_load(s, ids[i], &v, &nv, e) != 0) {
-			rc = -1;
-			break;
-		}
-		for (size_t k = 0; k < nv && rc == 0; k++)
-			if (root_find_signer(&v[k], pub->key_id)) {
-				char id[17];
-				minisign_key_id_hex(pub->key_id, id);
-				err_set(e, ERR_USAGE, "key %s is a signing key of root '%s' (%s), pinned here: the root decides for it",
-					id, v[nv - 1].name, v[nv - 1].root_id);
-				rc = err_hint(e, "'amana trust list' shows the root and its keys; a new key reaches you in a new root version");
-			}
-		root_chain_free(v, nv);
+	int rc = 0;
+	if (nv) {
+		char id[17];
+		minisign_key_id_hex(pub->key_id, id);
+		err_set(e, ERR_USAGE, "key %s is a signing key of root '%s' (%s), pinned here: the root decides for it", id,
+			v[nv - 1].name, v[nv - 1].root_id);
+		rc = err_hint(e, "'amana trust list' shows the root and its keys; a new key reaches you in a new root version");
 	}
-	free(ids);
+	root_chain_free(v, nv);
 	return rc;
 }
 

@@ -140,19 +140,18 @@ int io_write_all(int fd, const void *buf, size_t len, struct err *e)
 	return 0;
 }
 
-int io_write_all_at(int fd, const void *buf, size_t len, uint64_t off, struct err *e)
+int io_write_all_at(int fd, const void *buf, size_t len, uint64_t off, const char *what, struct err *e)
 {
 	const unsigned char *p = buf;
 	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return err_errno(e, ERR_IO, "write failed");
-		}
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
+		ssize_t w = pwrite(fd, p, len, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return err_errno(e, ERR_IO, "cannot write %s", what);
+		p += w;
+		len -= (size_t)w;
+		off += (uint64_t)w;
 	}
 	return 0;
 }

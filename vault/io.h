@@ -33,8 +33,9 @@ int io_read_full(int fd, void *buf, size_t len, size_t *got, struct err *e);
 /* Writes all len bytes, retrying short writes and EINTR. */
 int io_write_all(int fd, const void *buf, size_t len, struct err *e);
 
-/* As io_write_all, at offset off (pwrite), leaving the file offset alone. */
-int io_write_all_at(int fd, const void *buf, size_t len, uint64_t off, struct err *e);
+/* As io_write_all, at offset off (pwrite), leaving the file offset alone; a failure is
+ * "cannot write WHAT". */
+int io_write_all_at(int fd, const void *buf, size_t len, uint64_t off, const char *what, struct err *e);
 
 /* Output that appears under its final name only when complete. */
 struct io_atomic {

@@ -964,7 +964,7 @@ int log_known_root(struct store *s, const char *origin, const uint8_t (*leaves)[
 	return rc;
 }
 
-int log_own_root(struct store *s, const char *issuer, uint64_t size, uint8_t root[32], uint64_t *have,
+int log_own_root(struct store *s, const char *issuer, uint64_t *size, uint8_t root[32], uint64_t *have,
 		 struct err *e)
 {
 	char origin[LOG_NAME_MAX];
@@ -974,7 +974,9 @@ int log_own_root(struct store *s, const char *issuer, uint64_t size, uint8_t roo
 	if (load_leaves(s, "log_leaves", origin, &leaves, &n, e) != 0)
 		return -1;
 	*have = n;
-	int rc = prefix_root((const uint8_t (*)[32])leaves, n, size, root);
+	if (*size == LOG_SIZE_ALL)
+		*size = n;
+	int rc = prefix_root((const uint8_t (*)[32])leaves, n, *size, root);
 	free(leaves);
 	return rc;
 }

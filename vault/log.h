@@ -113,9 +113,11 @@ int log_remember(struct store *s, const struct log_checked *c, struct err *e);
 int log_known_root(struct store *s, const char *origin, const uint8_t (*leaves)[32], uint64_t n,
 		   uint64_t size, uint8_t root[32], struct err *e);
 
-/* The same for the log this vault keeps for its own key issuer (16 hex digits): 1 with root
- * filled, 0 when the log has fewer than size leaves; *have is its size. */
-int log_own_root(struct store *s, const char *issuer, uint64_t size, uint8_t root[32], uint64_t *have,
+/* The same for the log this vault keeps for its own key issuer (16 hex digits), at *size
+ * leaves (LOG_SIZE_ALL: the whole log, and *size becomes its size): 1 with root filled, 0
+ * when the log has fewer than *size leaves; *have is its size. */
+#define LOG_SIZE_ALL UINT64_MAX
+int log_own_root(struct store *s, const char *issuer, uint64_t *size, uint8_t root[32], uint64_t *have,
 		 struct err *e);
 
 /* 1 when this vault's log of env's issuer holds exactly this envelope at env's position

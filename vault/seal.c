@@ -300,26 +300,10 @@ struct at_sink {
 	uint64_t off;
 };
 
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off, struct err *e)
-{
-	const unsigned char *p = buf;
-	while (len > 0) {
-		ssize_t w = pwrite(fd, p, len, (off_t)off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return err_errno(e, ERR_IO, "cannot write the bundle");
-		p += w;
-		len -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	return 0;
-}
-
 static int at_write(void *ctx, const void *buf, size_t len, struct err *e)
 {
 	struct at_sink *a = ctx;
-	if (pwrite_all(a->fd, buf, len, a->off, e) != 0)
+	if (io_write_all_at(a->fd, buf, len, a->off, "the bundle", e) != 0)
 		return -1;
 	a->off += len;
 	return 0;
@@ -765,7 +749,7 @@ int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e)
 		goto done;
 	sp.fd = s->out.fd;
 	sp.base = x;
-	if (pwrite_all(sp.fd, prefix, plen, sp.base, e) != 0)
+	if (io_write_all_at(sp.fd, prefix, plen, sp.base, "the bundle", e) != 0)
 		goto done;
 
 	/* 4. The attachments, once each, into the tail. */
@@ -877,7 +861,7 @@ int seal_write(struct sealed *s, const char *checkpoint, size_t checkpoint_len,
 	/* payload.age's padding to a whole block, then the log members and the end blocks. */
 	uint64_t pad = (512 - s->tail_off % 512) % 512;
 	struct at_sink at = {s->out.fd, s->tail_off + pad};
-	if (pwrite_all(s->out.fd, zeros, (size_t)pad, s->tail_off, e) != 0 ||
+	if (io_write_all_at(s->out.fd, zeros, (size_t)pad, s->tail_off, "the bundle", e) != 0 ||
 	    tar_writer_open(&w, at_write, &at, s->created, e) != 0)
 		goto fail;
 	if ((checkpoint && tar_writer_file(w, BUNDLE_CHECKPOINT, checkpoint, checkpoint_len, e) != 0) ||

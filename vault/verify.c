@@ -391,6 +391,23 @@ done:
 	return rc;
 }
 
+/* When the member at hand (*name, *size, *end from tar_reader_next) is want, reads it whole
+ * into *text (at most max bytes) and moves on to the next member; otherwise leaves all as it
+ * is. Format 2's optional members before payload.age. */
+static int optional_member(struct tar_reader *outer, const char *want, unsigned max, char **text,
+			   size_t *len, const char **name, uint64_t *size, bool *end, struct err *e)
+{
+	if (*end || strcmp(*name, want) != 0)
+		return 0;
+	if (*size > max)
+		return err_set(e, ERR_FORMAT, "the bundle: member '%s' declares %llu bytes, more than the %u allowed", want,
+			       (unsigned long long)*size, max);
+	if (tar_reader_slurp(outer, *size, text, e) != 0)
+		return -1;
+	*len = (size_t)*size;
+	return tar_reader_next(outer, name, size, end, e);
+}
+
 /* Reads an in-memory buffer as age's input. */
 struct mem_in {
 	const char *p;
@@ -512,31 +529,12 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 	bool mend;
 	if (tar_reader_next(outer, &mname, &size, &mend, e) != 0)
 		goto done;
-	if (!mend && strcmp(mname, BUNDLE_ROOT) == 0) {
-		if (size > BUNDLE_ROOT_MAX) {
-			err_set(e, ERR_FORMAT, "the bundle: member '%s' declares %llu bytes, more than the %u allowed",
-				BUNDLE_ROOT, (unsigned long long)size, (unsigned)BUNDLE_ROOT_MAX);
-			goto done;
-		}
-		if (tar_reader_slurp(outer, size, &r->root_text, e) != 0)
-			goto done;
-		r->root_len = (size_t)size;
-		if (tar_reader_next(outer, &mname, &size, &mend, e) != 0)
-			goto done;
-	}
-	/* A readdressed bundle's addendum, encrypted to its recipients, comes before the payload. */
-	if (!mend && strcmp(mname, BUNDLE_ADDENDUM) == 0) {
-		if (size > BUNDLE_ADDENDUM_MAX) {
-			err_set(e, ERR_FORMAT, "the bundle: member '%s' declares %llu bytes, more than the %u allowed",
-				BUNDLE_ADDENDUM, (unsigned long long)size, (unsigned)BUNDLE_ADDENDUM_MAX);
-			goto done;
-		}
-		if (tar_reader_slurp(outer, size, &r->addendum_ct, e) != 0)
-			goto done;
-		r->addendum_len = (size_t)size;
-		if (tar_reader_next(outer, &mname, &size, &mend, e) != 0)
-			goto done;
-	}
+	/* Then a readdressed bundle's addendum, encrypted to its recipients. */
+	if (optional_member(outer, BUNDLE_ROOT, BUNDLE_ROOT_MAX, &r->root_text, &r->root_len, &mname, &size,
+			    &mend, e) != 0 ||
+	    optional_member(outer, BUNDLE_ADDENDUM, BUNDLE_ADDENDUM_MAX, &r->addendum_ct, &r->addendum_len, &mname,
+			    &size, &mend, e) != 0)
+		goto done;
 	if (mend) {
 		err_set(e, ERR_FORMAT, "the bundle ends where '%s' was expected", BUNDLE_PAYLOAD);
 		goto done;
