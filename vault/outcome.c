@@ -956,6 +956,16 @@ int outcome_load(const char *path, struct outcome *out, struct err *e)
 	return rc;
 }
 
+int outcome_each_record(const struct outcome *o, outcome_record_fn fn, void *ctx, struct err *e)
+{
+	for (size_t i = 0; i < o->nrecords; i++) {
+		int rc = fn(ctx, i + 1, &o->records[i], e);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 void outcome_free(struct outcome *o)
 {
 	free(o->series);

@@ -61,6 +61,15 @@ struct outcome {
 	size_t nattachments;
 };
 
+/* The records are handed over one at a time, in order (seq counts from 1); r and its text
+ * are valid only during the call. A non-zero return from fn stops the walk and is returned.
+ * The records are not kept in struct outcome: memory stays flat however many there are.
+ * For an outcome read from a file, the file is read again and must be byte for byte what
+ * outcome_load checked (else ERR_IO: it changed meanwhile). */
+typedef int (*outcome_record_fn)(void *ctx, uint64_t seq, const struct outcome_record *r,
+				 struct err *e);
+int outcome_each_record(const struct outcome *o, outcome_record_fn fn, void *ctx, struct err *e);
+
 /* Reads and checks path, including the attachments (they must exist, be regular files and
  * stay inside the outcome's folder). out is freed with outcome_free, also after a failure. */
 int outcome_load(const char *path, struct outcome *out, struct err *e);
