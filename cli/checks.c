@@ -502,7 +502,7 @@ void cli_print_report(struct cli_ctx *ctx, const struct verify_report *r, bool o
 			json_int("records", (long long)env->records_count);
 			json_str("records_root", env->records_root);
 			json_int("format", env->format);
-			if (env->format == 2) {
+			if (env->format >= 2) {
 				json_str("payload_header_blake2b", env->header_blake2b);
 				json_int("payload_header_size", (long long)env->header_size);
 			}

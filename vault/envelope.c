@@ -1,5 +1,5 @@
 /*
- * envelope.c - writing and strictly reading the envelope, in both formats. See envelope.h.
+ * envelope.c - writing and strictly reading the envelope, in every format. See envelope.h.
  */
 #include "vault/envelope.h"
 
@@ -30,9 +30,14 @@ static const struct {
 	[L_HEADER] = {"payload-header", 2, false}, [L_BODY] = {"payload-body", 2, false},
 };
 
+const char *envelope_format_name(int format)
+{
+	return format == 3 ? ENVELOPE_FORMAT_3 : format == 2 ? ENVELOPE_FORMAT_2 : ENVELOPE_FORMAT_1;
+}
+
 uint64_t envelope_payload_total(const struct envelope *env)
 {
-	return env->format == 2 ? env->header_size + env->payload_size : env->payload_size;
+	return env->format >= 2 ? env->header_size + env->payload_size : env->payload_size;
 }
 
 char *envelope_encode(const struct envelope *env)
@@ -42,9 +47,9 @@ char *envelope_encode(const struct envelope *env)
 	FILE *f = open_memstream(&s, &n);
 	if (!f)
 		return NULL;
-	bool v2 = env->format == 2;
+	bool v2 = env->format >= 2;
 	fprintf(f, "format: %s\nbundle-id: %s\nissuer: %s\nissuer-name: %s\n",
-		v2 ? ENVELOPE_FORMAT_2 : ENVELOPE_FORMAT_1, env->bundle_id, env->issuer, env->issuer_name);
+		envelope_format_name(env->format), env->bundle_id, env->issuer, env->issuer_name);
 	if (v2 && env->has_root)
 		fprintf(f, "root: %s %llu %s\n", env->root_id, (unsigned long long)env->root_version,
 			env->root_digest);
@@ -124,6 +129,8 @@ static bool take(struct envelope *env, enum line k, char *v, bool *keep)
 			env->format = 1;
 		else if (strcmp(v, ENVELOPE_FORMAT_2) == 0)
 			env->format = 2;
+		else if (strcmp(v, ENVELOPE_FORMAT_3) == 0)
+			env->format = 3;
 		return env->format != 0;
 	case L_ID:
 		if (!text_lower_hex(v, 32))
@@ -171,7 +178,8 @@ int envelope_parse(const char *text, size_t len, struct envelope *env, struct er
 	size_t lineno = 0;
 	for (int k = 0; k < NLINES; k++) {
 		/* Until the format line is read, its own line is the only one expected. */
-		unsigned bit = env->format ? 1u << (env->format - 1) : 3;
+		/* Format 3 has format 2's lines (it differs inside the payload). */
+		unsigned bit = env->format == 1 ? 1u : env->format ? 2u : 3u;
 		if (!(lines[k].formats & bit))
 			continue;
 		size_t kl = strlen(lines[k].key);
@@ -216,6 +224,6 @@ void envelope_free(struct envelope *env)
 
 void envelope_trusted_comment(const struct envelope *env, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%s %s %llu", env->format == 2 ? ENVELOPE_FORMAT_2 : ENVELOPE_FORMAT_1,
+	snprintf(buf, cap, "%s %s %llu", envelope_format_name(env->format),
 		 env->bundle_id, (unsigned long long)env->sequence);
 }

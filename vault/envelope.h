@@ -4,8 +4,8 @@
  * It is what anyone can read and check without a decryption key, and it is the log leaf.
  * UTF-8, one "key: value" line each, LF endings, these keys in this order (docs/format.md):
  *
- *   format 1 (amana 0.1, read only)      format 2 (what seal writes)
- *   format: amana-bundle/1               format: amana-bundle/2
+ *   format 1 (amana 0.1, read only)      formats 2 and 3 (3 is what seal writes)
+ *   format: amana-bundle/1               format: amana-bundle/2 (or 3)
  *   bundle-id: HEX32                     bundle-id: HEX32
  *   issuer: KEYID                        issuer: KEYID
  *   issuer-name: TEXT                    issuer-name: TEXT
@@ -24,7 +24,9 @@
  * that a new header for other recipients (readdress) needs no pass over the body; and it
  * names the issuer's root (its id, version and the BLAKE2b-512 of its signed text) when the
  * signing key belongs to one. A readdressed bundle (same bundle id, a new sequence, a new age
- * header for other recipients over the same body) names its first seal and its addendum. Values are one line of UTF-8 without control characters;
+ * header for other recipients over the same body) names its first seal and its addendum.
+ * Format 3 has format 2's lines; it differs only inside the payload, where the inner tar puts
+ * the files first and manifest.sqlite and its signature last. Values are one line of UTF-8 without control characters;
  * decimals have no leading zeros. The parser refuses anything else.
  */
 #ifndef AMANA_ENVELOPE_H
@@ -38,10 +40,11 @@
 
 #define ENVELOPE_FORMAT_1 "amana-bundle/1"
 #define ENVELOPE_FORMAT_2 "amana-bundle/2"
+#define ENVELOPE_FORMAT_3 "amana-bundle/3"
 #define ENVELOPE_MAX 65536
 
 struct envelope {
-	int format; /* 1 or 2 */
+	int format; /* 1, 2 or 3 */
 	char bundle_id[33];
 	char issuer[17];
 	char *issuer_name;
@@ -72,6 +75,9 @@ struct envelope {
 	char payload_blake2b[129];
 	uint64_t payload_size;
 };
+
+/* "amana-bundle/N" for format N (1, 2 or 3). */
+const char *envelope_format_name(int format);
 
 /* The size of the payload.age member the envelope describes (header and body in format 2). */
 uint64_t envelope_payload_total(const struct envelope *env);

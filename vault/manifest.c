@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "vault/io.h"
 #include "vault/merkle.h"
@@ -55,15 +58,46 @@ static int put_meta(sqlite3 *db, sqlite3_stmt *st, const char *k, const char *v,
 	return bind_exec(db, st, e);
 }
 
-int manifest_build(const char *path, const struct outcome *o, const struct manifest_meta *meta,
-		   const uint8_t (*salts)[32], const uint8_t (*leaves)[32],
-		   const uint8_t (*digests)[64], const struct manifest_recipient *r, size_t nr,
-		   struct err *e)
+/* One record into the manifest: its salt, its leaf, the leaf into the tree. */
+struct record_sink {
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	const uint8_t *bundle_id;
+	const uint8_t *salt_seed;
+	struct merkle_tree tree;
+};
+
+static int put_record(void *ctx, uint64_t seq, const struct outcome_record *x, struct err *e)
+{
+	struct record_sink *k = ctx;
+	struct record_fields f = {seq, x->kind, x->lang, x->title, x->body, x->body_len};
+	uint8_t salt[RECORD_SALT_SIZE], leaf[32];
+	char salt_hex[65], leaf_hex[65];
+	record_salt(k->salt_seed, seq, salt);
+	record_leaf(k->bundle_id, &f, salt, leaf);
+	if (merkle_tree_append(&k->tree, leaf, e) != 0)
+		return -1;
+	hex(salt_hex, salt, 32);
+	hex(leaf_hex, leaf, 32);
+	sodium_memzero(salt, sizeof salt);
+	sqlite3_bind_int64(k->st, 1, (sqlite3_int64)seq);
+	sqlite3_bind_text(k->st, 2, x->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(k->st, 3, x->lang, -1, SQLITE_STATIC);
+	sqlite3_bind_text(k->st, 4, x->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(k->st, 5, x->body, (int)x->body_len, SQLITE_STATIC);
+	sqlite3_bind_text(k->st, 6, salt_hex, 64, SQLITE_TRANSIENT);
+	sqlite3_bind_text(k->st, 7, leaf_hex, 64, SQLITE_TRANSIENT);
+	return bind_exec(k->db, k->st, e);
+}
+
+int manifest_build(const char *path, const struct outcome *o, struct manifest_meta *meta,
+		   const uint8_t bundle_id[16], const uint8_t salt_seed[32],
+		   const struct manifest_recipient *r, size_t nr, struct err *e)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
-	char buf[160];
+	char buf[200];
 
 	if (io_exists(path))
 		return err_set(e, ERR_INTERNAL, "the manifest '%s' exists already", path);
@@ -71,8 +105,11 @@ int manifest_build(const char *path, const struct outcome *o, const struct manif
 		db_fail(db, ERR_IO, "cannot create the manifest", e);
 		goto done;
 	}
+	/* Temporary tables (VACUUM's copy) go to files, and the page cache stays small: memory
+	 * does not grow with the number of records. */
 	snprintf(buf, sizeof buf,
 		 "PRAGMA page_size = 4096; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+		 "PRAGMA temp_store = FILE; PRAGMA cache_size = -4096;"
 		 "PRAGMA application_id = %d; PRAGMA user_version = %d;",
 		 MANIFEST_APPLICATION_ID, MANIFEST_VERSION);
 	if (store_harden(db, e) != 0)
@@ -83,19 +120,6 @@ int manifest_build(const char *path, const struct outcome *o, const struct manif
 		db_fail(db, ERR_INTERNAL, "cannot create the manifest", e);
 		goto done;
 	}
-
-	/* meta, in a fixed order */
-	if (sqlite3_prepare_v2(db, "INSERT INTO meta (key, value) VALUES (?1, ?2)", -1, &st, NULL) != SQLITE_OK)
-		goto sqlfail;
-	char seq[24], count[24];
-	snprintf(seq, sizeof seq, "%llu", (unsigned long long)meta->sequence);
-	snprintf(count, sizeof count, "%llu", (unsigned long long)meta->records_count);
-	if (put_meta(db, st, "format", MANIFEST_FORMAT, e) || put_meta(db, st, "bundle-id", meta->bundle_id, e) ||
-	    put_meta(db, st, "issuer", meta->issuer, e) || put_meta(db, st, "issuer-name", meta->issuer_name, e) ||
-	    put_meta(db, st, "created", meta->created, e) || put_meta(db, st, "sequence", seq, e) ||
-	    put_meta(db, st, "records-count", count, e) || put_meta(db, st, "records-root", meta->records_root, e))
-		goto done;
-	sqlite3_finalize(st);
 
 	if (sqlite3_prepare_v2(db, "INSERT INTO conference VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &st, NULL) != SQLITE_OK)
 		goto sqlfail;
@@ -121,34 +145,27 @@ int manifest_build(const char *path, const struct outcome *o, const struct manif
 	}
 	sqlite3_finalize(st);
 
+	/* The records, streamed from the outcome: salts, leaves and their root as they pass. */
+	struct record_sink sink = {db, NULL, bundle_id, salt_seed, {0}};
+	merkle_tree_init(&sink.tree);
 	if (sqlite3_prepare_v2(db, "INSERT INTO records VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &st, NULL) != SQLITE_OK)
 		goto sqlfail;
-	for (size_t i = 0; i < o->nrecords; i++) {
-		const struct outcome_record *x = &o->records[i];
-		char salt[65], leaf[65];
-		hex(salt, salts[i], 32);
-		hex(leaf, leaves[i], 32);
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)i + 1);
-		sqlite3_bind_text(st, 2, x->kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, x->lang, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, x->title, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, x->body, (int)x->body_len, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, salt, 64, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 7, leaf, 64, SQLITE_TRANSIENT);
-		if (bind_exec(db, st, e) != 0)
-			goto done;
-	}
+	sink.st = st;
+	if (outcome_each_record(o, put_record, &sink, e) != 0)
+		goto done;
 	sqlite3_finalize(st);
+	uint8_t root[32];
+	merkle_tree_root(&sink.tree, root);
+	hex(meta->records_root, root, 32);
 
+	/* The files, with digests of zeros of the real ones' length: manifest_finish writes
+	 * them in place once the attachments were read. */
 	if (sqlite3_prepare_v2(db, "INSERT INTO files VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL) != SQLITE_OK)
 		goto sqlfail;
 	for (size_t i = 0; i < o->nattachments; i++) {
 		const struct outcome_attachment *x = &o->attachments[i];
 		char digest[129];
-		if (digests)
-			hex(digest, digests[i], 64);
-		else
-			memset(digest, '0', 128);
+		memset(digest, '0', 128);
 		sqlite3_bind_text(st, 1, x->path, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)x->size);
 		sqlite3_bind_text(st, 3, digest, 128, SQLITE_TRANSIENT);
@@ -172,6 +189,19 @@ int manifest_build(const char *path, const struct outcome *o, const struct manif
 			goto done;
 	}
 	sqlite3_finalize(st);
+
+	/* meta last (the records' root is known now), in a fixed order */
+	if (sqlite3_prepare_v2(db, "INSERT INTO meta (key, value) VALUES (?1, ?2)", -1, &st, NULL) != SQLITE_OK)
+		goto sqlfail;
+	char seq[24], count[24];
+	snprintf(seq, sizeof seq, "%llu", (unsigned long long)meta->sequence);
+	snprintf(count, sizeof count, "%llu", (unsigned long long)meta->records_count);
+	if (put_meta(db, st, "format", MANIFEST_FORMAT, e) || put_meta(db, st, "bundle-id", meta->bundle_id, e) ||
+	    put_meta(db, st, "issuer", meta->issuer, e) || put_meta(db, st, "issuer-name", meta->issuer_name, e) ||
+	    put_meta(db, st, "created", meta->created, e) || put_meta(db, st, "sequence", seq, e) ||
+	    put_meta(db, st, "records-count", count, e) || put_meta(db, st, "records-root", meta->records_root, e))
+		goto done;
+	sqlite3_finalize(st);
 	st = NULL;
 	if (sqlite3_exec(db, "COMMIT; VACUUM;", NULL, NULL, NULL) != SQLITE_OK)
 		goto sqlfail;
@@ -185,6 +215,88 @@ int manifest_build(const char *path, const struct outcome *o, const struct manif
 	goto done;
 sqlfail:
 	db_fail(db, ERR_INTERNAL, "cannot write the manifest", e);
+done:
+	sqlite3_finalize(st);
+	if (db)
+		sqlite3_close(db);
+	return rc;
+}
+
+int manifest_finish(const char *path, const struct outcome *o, const uint8_t (*digests)[64],
+		    uint64_t sequence, struct err *e)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	struct stat before, after;
+	if (stat(path, &before) != 0)
+		return err_errno(e, ERR_IO, "cannot read the manifest");
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		db_fail(db, ERR_IO, "cannot open the manifest", e);
+		goto done;
+	}
+	if (store_harden(db, e) != 0)
+		goto done;
+	if (sqlite3_exec(db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = FILE;"
+			     "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		goto sqlfail;
+	if (sqlite3_prepare_v2(db, "UPDATE files SET blake2b = ?1 WHERE path = ?2", -1, &st, NULL) != SQLITE_OK)
+		goto sqlfail;
+	for (size_t i = 0; i < o->nattachments; i++) {
+		char digest[129];
+		hex(digest, digests[i], 64);
+		sqlite3_bind_text(st, 1, digest, 128, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, o->attachments[i].path, -1, SQLITE_STATIC);
+		if (bind_exec(db, st, e) != 0 || sqlite3_changes(db) != 1) {
+			if (e->code == ERR_OK)
+				err_set(e, ERR_INTERNAL, "the manifest lost a file (this is a bug)");
+			goto done;
+		}
+	}
+	sqlite3_finalize(st);
+	char seq[24];
+	snprintf(seq, sizeof seq, "%llu", (unsigned long long)sequence);
+	if (sqlite3_prepare_v2(db, "UPDATE meta SET value = ?1 WHERE key = 'sequence'", -1, &st, NULL) != SQLITE_OK)
+		goto sqlfail;
+	sqlite3_bind_text(st, 1, seq, -1, SQLITE_STATIC);
+	if (bind_exec(db, st, e) != 0)
+		goto done;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto sqlfail;
+	if (sqlite3_close(db) != SQLITE_OK) {
+		db = NULL;
+		err_set(e, ERR_IO, "cannot finish the manifest");
+		goto done;
+	}
+	db = NULL;
+	if (stat(path, &after) != 0) {
+		err_errno(e, ERR_IO, "cannot read the manifest");
+		goto done;
+	}
+	if (after.st_size != before.st_size) {
+		err_set(e, ERR_INTERNAL, "the manifest grew from %lld to %lld bytes when finished (this is a bug)",
+			(long long)before.st_size, (long long)after.st_size);
+		goto done;
+	}
+	/* SQLite counts the file's changes in its header (offsets 24 and 92, which must agree):
+	 * set to 1, so that the bytes do not depend on how often the sequence was written. */
+	static const unsigned char one[4] = {0, 0, 0, 1};
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || io_write_all_at(fd, one, 4, 24, "the manifest", e) != 0 ||
+	    io_write_all_at(fd, one, 4, 92, "the manifest", e) != 0) {
+		if (fd >= 0)
+			close(fd);
+		else
+			err_errno(e, ERR_IO, "cannot write the manifest");
+		goto done;
+	}
+	close(fd);
+	rc = 0;
+	goto done;
+sqlfail:
+	db_fail(db, ERR_INTERNAL, "cannot finish the manifest", e);
 done:
 	sqlite3_finalize(st);
 	if (db)

@@ -36,13 +36,21 @@ struct manifest_recipient {
 	const char *recipient; /* age1... */
 };
 
-/* Writes a new manifest at path (which must not exist). salts and leaves have one entry per
- * record; digests one per attachment (outcome order), or NULL to write all-zero placeholders
- * of the same length (the file then has the same size as the real one). */
-int manifest_build(const char *path, const struct outcome *o, const struct manifest_meta *meta,
-		   const uint8_t (*salts)[32], const uint8_t (*leaves)[32],
-		   const uint8_t (*digests)[64], const struct manifest_recipient *r, size_t nr,
-		   struct err *e);
+/* Writes a new manifest at path (which must not exist). The records are streamed from the
+ * outcome (outcome_each_record): record i's salt is record_salt(salt_seed, i), its leaf is
+ * computed with bundle_id, and their Merkle root is written into meta->records_root. The
+ * files' digests are all-zero placeholders of the real ones' length: manifest_finish writes
+ * them in place, and the file keeps its size. Memory does not grow with the records. */
+int manifest_build(const char *path, const struct outcome *o, struct manifest_meta *meta,
+		   const uint8_t bundle_id[16], const uint8_t salt_seed[32],
+		   const struct manifest_recipient *r, size_t nr, struct err *e);
+
+/* Writes the attachments' digests (one per attachment, outcome order) and meta's sequence
+ * into a manifest made by manifest_build, in place. Deterministic, like the build. Its size
+ * must not change (a sequence of another number of digits may change it: the caller compares
+ * widths first); if it did, ERR_INTERNAL. Can be called again with another sequence. */
+int manifest_finish(const char *path, const struct outcome *o, const uint8_t (*digests)[64],
+		    uint64_t sequence, struct err *e);
 
 struct manifest;
 

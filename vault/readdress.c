@@ -276,7 +276,7 @@ int readdress_prepare(const struct readdress_input *in, struct sealed *s, struct
 
 	/* A format 2 header is checked against the envelope before it is opened: an altered one
 	 * is reported as altered, not as a key that does not match. */
-	if (old.format == 2) {
+	if (old.format >= 2) {
 		char ohex[129];
 		if (old.header_size > payload_size ||
 		    hash_range(fd, payload_off, old.header_size, ohex, e) != 0 ||
@@ -307,7 +307,7 @@ int readdress_prepare(const struct readdress_input *in, struct sealed *s, struct
 	s->env = old;
 	memset(&old, 0, sizeof old); /* its strings now belong to s->env */
 	struct envelope *env = &s->env;
-	if (env->format == 2) {
+	if (env->format >= 2) {
 		/* Its header's digest was checked above; the header read here must be those bytes. */
 		if (info.header_len != env->header_size || body_size != env->payload_size) {
 			err_set(e, ERR_VERIFY, "the bundle's payload.age is not the one its envelope names (it was altered)");
@@ -333,7 +333,8 @@ int readdress_prepare(const struct readdress_input *in, struct sealed *s, struct
 		memcpy(env->first_created, env->created, sizeof env->first_created);
 	}
 	env->has_readdress = true;
-	env->format = 2;
+	if (env->format < 2)
+		env->format = 2; /* the inner tar stays as it was: format 3 stays 3 */
 	env->sequence = in->sequence;
 	clock_rfc3339(in->created, env->created, sizeof env->created);
 	env->recipients = in->nrecipients;

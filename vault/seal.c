@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "vault/age_chunked.h"
@@ -24,272 +25,276 @@
 
 #define READ_BUF (1u << 20)
 
-/* ---- the spool: payload.age written chunk by chunk, in any order ------------------------ */
+/* ---- the pipe: payload.age's chunks sealed, hashed and written, in order -----------------
+ * The inner tar is written front to back, so every chunk of the payload is final when it is
+ * full: it is sealed (ChaCha20-Poly1305, in place), added to the body's BLAKE2b-512 and
+ * written at its offset. While the caller reads the attachments (and hashes them on another
+ * thread, see hashq.h), one thread seals and another hashes and writes: each byte is read
+ * from disk once and passes the three steps on whatever cores there are. The chunks go
+ * through a ring of buffers that the caller fills in place, so nothing is copied. Without a
+ * second core (or with --threads 1), or for the payload's last part, chunks go through
+ * inline. */
 
-struct spool {
+#define PIPE_SLOTS 32
+#define PIPE_BATCH 16 /* chunks written with one call */
+
+struct pipe {
 	struct age_chunked *age;
-	int fd;		      /* the output file: payload.age lives at base */
-	uint64_t base;
-	uint64_t start;	      /* plaintext offset where the attachments' part begins */
-	bool has_boundary;    /* start is inside a chunk, which both parts share */
-	uint64_t boundary_index;
-	unsigned char *boundary; /* that chunk's plaintext */
-	unsigned char *cur;	 /* the chunk being filled */
-	uint64_t cur_index;
-	size_t cur_len;
-	bool cur_open;
-	unsigned char *ct;	 /* one sealed chunk */
-	uint64_t pos;		 /* the next plaintext offset */
-	uint64_t total;		 /* plaintext size, once known */
-	struct sealq *q;	 /* the worker sealing whole chunks, while the tail is written */
-};
-
-static int spool_put(struct spool *sp, uint64_t index, bool last, const unsigned char *pt,
-		     size_t len, struct err *e)
-{
-	age_chunked_seal(sp->age, index, last, pt, len, sp->ct);
-	off_t at = (off_t)(sp->base + age_chunked_offset(sp->age, index));
-	size_t n = len + 16, done = 0;
-	while (done < n) {
-		ssize_t w = pwrite(sp->fd, sp->ct + done, n - done, at + (off_t)done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return err_errno(e, ERR_IO, "cannot write the payload");
-		done += (size_t)w;
-	}
-	return 0;
-}
-
-/* ---- sealing whole chunks on another core ----------------------------------------------
- * While the caller reads and hashes attachments, whole chunks of the tail (never the last)
- * are sealed and written by a worker thread from a ring of chunk buffers; the caller fills
- * the buffers in place, so nothing is copied. Consecutive chunks are written together. On a
- * single core, or when no thread starts, chunks are sealed in place as they come. */
-
-#define SEALQ_SLOTS 8
-#define SEALQ_BATCH 16 /* chunks written at once */
-
-struct sealq {
-	struct spool *sp;
+	int fd;
+	uint64_t base;		/* where payload.age's data starts in the output */
+	uint64_t last;		/* the payload's last chunk */
+	crypto_generichash_state body; /* the body: the nonce, then the sealed chunks in order */
+	uint64_t written;	/* bytes since the last writeback kick */
+	uint64_t pos;		/* plaintext bytes handed over */
+	unsigned char *cur;	/* the chunk being filled */
+	unsigned char *own;	/* AGE_CHUNK_CT bytes: chunks that go through inline */
+	/* the ring: chunk i in slot[i % PIPE_SLOTS]; head chunks filled, mid sealed, tail
+	 * hashed and written */
+	unsigned char *slot[PIPE_SLOTS];
+	uint64_t head, mid, tail;
 	bool threaded, stop, failed;
-	pthread_t thread;
+	pthread_t sealer, writer;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	unsigned char *slot[SEALQ_SLOTS];
-	uint64_t index[SEALQ_SLOTS];
-	unsigned head, tail;
-	unsigned char *batch; /* SEALQ_BATCH sealed chunks */
-	size_t batch_n;
-	uint64_t batch_first;
-	uint64_t written; /* since the last writeback kick */
 	struct err err;
 };
 
 /* Starts the kernel writing what is written so far, every so often, so that the final fsync
  * has little left to do and dirty pages do not pile up. */
-static void writeback_kick(int fd, uint64_t *since, uint64_t n)
+static void writeback_kick(struct pipe *p, uint64_t n)
 {
-	*since += n;
-	if (*since >= (64u << 20)) {
-		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-		*since = 0;
+	p->written += n;
+	if (p->written >= (64u << 20)) {
+		sync_file_range(p->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+		p->written = 0;
 	}
 }
 
-static int sealq_flush(struct sealq *q, struct err *e)
+/* A chunk through inline: sealed in place, hashed, written. */
+static int chunk_out(struct pipe *p, uint64_t index, bool last, unsigned char *buf, size_t len,
+		     struct err *e)
 {
-	if (q->batch_n == 0)
-		return 0;
-	writeback_kick(q->sp->fd, &q->written, q->batch_n * AGE_CHUNK_CT);
-	uint64_t at = q->sp->base + age_chunked_offset(q->sp->age, q->batch_first);
-	size_t n = q->batch_n * AGE_CHUNK_CT;
-	q->batch_n = 0;
-	const unsigned char *p = q->batch;
-	while (n > 0) {
-		ssize_t w = pwrite(q->sp->fd, p, n, (off_t)at);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return err_errno(e, ERR_IO, "cannot write the payload");
-		p += w;
-		n -= (size_t)w;
-		at += (uint64_t)w;
-	}
-	return 0;
+	age_chunked_seal(p->age, index, last, buf, len, buf);
+	crypto_generichash_update(&p->body, buf, len + 16);
+	writeback_kick(p, len + 16);
+	return io_write_all_at(p->fd, buf, len + 16, p->base + age_chunked_offset(p->age, index),
+			       "the bundle", e);
 }
 
-static void *sealq_worker(void *arg)
+static void *pipe_sealer(void *arg)
 {
-	struct sealq *q = arg;
-	pthread_mutex_lock(&q->mu);
+	struct pipe *p = arg;
+	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (q->tail == q->head && !q->stop)
-			pthread_cond_wait(&q->cv, &q->mu);
-		if (q->tail == q->head) {
-			pthread_mutex_unlock(&q->mu);
-			if (!q->failed && sealq_flush(q, &q->err) != 0)
-				q->failed = true;
-			pthread_mutex_lock(&q->mu);
+		while (p->mid == p->head && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->mid == p->head)
 			break;
-		}
-		unsigned i = q->tail % SEALQ_SLOTS;
-		uint64_t idx = q->index[i];
-		pthread_mutex_unlock(&q->mu);
-		if (!q->failed) {
-			if (q->batch_n && (q->batch_first + q->batch_n != idx || q->batch_n == SEALQ_BATCH) &&
-			    sealq_flush(q, &q->err) != 0)
-				q->failed = true;
-			if (q->batch_n == 0)
-				q->batch_first = idx;
-			age_chunked_seal(q->sp->age, idx, false, q->slot[i], AGE_CHUNK,
-					 q->batch + q->batch_n * AGE_CHUNK_CT);
-			q->batch_n++;
-		}
-		pthread_mutex_lock(&q->mu);
-		q->tail++;
-		pthread_cond_broadcast(&q->cv);
+		uint64_t i = p->mid;
+		pthread_mutex_unlock(&p->mu);
+		unsigned char *b = p->slot[i % PIPE_SLOTS];
+		age_chunked_seal(p->age, i, false, b, AGE_CHUNK, b);
+		pthread_mutex_lock(&p->mu);
+		p->mid++;
+		pthread_cond_broadcast(&p->cv);
 	}
-	pthread_mutex_unlock(&q->mu);
+	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
-/* Starts the worker; sp->cur then points into the ring. Without a thread, nothing changes. */
-static void sealq_start(struct sealq *q, struct spool *sp)
+static void *pipe_writer(void *arg)
 {
-	memset(q, 0, sizeof *q);
-	q->sp = sp;
+	struct pipe *p = arg;
+	struct iovec iov[PIPE_BATCH];
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->tail == p->mid && !(p->stop && p->mid == p->head))
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->tail == p->mid)
+			break;
+		uint64_t first = p->tail, n = p->mid - p->tail;
+		bool failed = p->failed;
+		pthread_mutex_unlock(&p->mu);
+		if (n > PIPE_BATCH)
+			n = PIPE_BATCH;
+		/* A run of consecutive slots, written with one call. */
+		if (first % PIPE_SLOTS + n > PIPE_SLOTS)
+			n = PIPE_SLOTS - first % PIPE_SLOTS;
+		for (uint64_t k = 0; k < n; k++) {
+			iov[k].iov_base = p->slot[(first + k) % PIPE_SLOTS];
+			iov[k].iov_len = AGE_CHUNK_CT;
+			crypto_generichash_update(&p->body, iov[k].iov_base, AGE_CHUNK_CT);
+		}
+		struct err we = {0};
+		if (!failed) {
+			writeback_kick(p, n * AGE_CHUNK_CT);
+			uint64_t at = p->base + age_chunked_offset(p->age, first);
+			size_t left = (size_t)n * AGE_CHUNK_CT;
+			int iv = 0;
+			while (left > 0) {
+				ssize_t w = pwritev(p->fd, iov + iv, (int)n - iv, (off_t)at);
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0) {
+					err_errno(&we, ERR_IO, "cannot write the payload");
+					break;
+				}
+				at += (uint64_t)w;
+				left -= (size_t)w;
+				while (w > 0 && iv < (int)n) {
+					if ((size_t)w >= iov[iv].iov_len) {
+						w -= (ssize_t)iov[iv].iov_len;
+						iv++;
+					} else {
+						iov[iv].iov_base = (char *)iov[iv].iov_base + w;
+						iov[iv].iov_len -= (size_t)w;
+						w = 0;
+					}
+				}
+			}
+		}
+		pthread_mutex_lock(&p->mu);
+		if (we.code && !p->failed) {
+			p->failed = true;
+			err_copy(&p->err, &we);
+		}
+		p->tail += n;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* Starts the two threads when there is a second core; p->cur then points into the ring. */
+static void pipe_start(struct pipe *p)
+{
+	p->cur = p->own;
 	if (!io_parallel())
 		return;
-	bool ok = (q->batch = malloc(SEALQ_BATCH * AGE_CHUNK_CT)) != NULL;
-	for (int i = 0; i < SEALQ_SLOTS && ok; i++)
-		ok = (q->slot[i] = malloc(AGE_CHUNK)) != NULL;
-	if (ok && pthread_mutex_init(&q->mu, NULL) == 0) {
-		if (pthread_cond_init(&q->cv, NULL) == 0) {
-			if (io_thread_create(&q->thread, sealq_worker, q) == 0)
-				q->threaded = true;
-			else
-				pthread_cond_destroy(&q->cv);
+	bool ok = true;
+	for (int i = 0; i < PIPE_SLOTS && ok; i++)
+		ok = (p->slot[i] = malloc(AGE_CHUNK_CT)) != NULL;
+	if (ok && pthread_mutex_init(&p->mu, NULL) == 0) {
+		if (pthread_cond_init(&p->cv, NULL) == 0) {
+			if (io_thread_create(&p->sealer, pipe_sealer, p) == 0) {
+				if (io_thread_create(&p->writer, pipe_writer, p) == 0) {
+					p->threaded = true;
+				} else {
+					pthread_mutex_lock(&p->mu);
+					p->stop = true;
+					pthread_cond_broadcast(&p->cv);
+					pthread_mutex_unlock(&p->mu);
+					pthread_join(p->sealer, NULL);
+				}
+			}
+			if (!p->threaded)
+				pthread_cond_destroy(&p->cv);
 		}
-		if (!q->threaded)
-			pthread_mutex_destroy(&q->mu);
+		if (!p->threaded)
+			pthread_mutex_destroy(&p->mu);
 	}
-	if (!q->threaded) {
-		for (int i = 0; i < SEALQ_SLOTS; i++)
-			free(q->slot[i]);
-		free(q->batch);
-		memset(q, 0, sizeof *q);
-		q->sp = sp;
+	if (!p->threaded) {
+		for (int i = 0; i < PIPE_SLOTS; i++) {
+			free(p->slot[i]);
+			p->slot[i] = NULL;
+		}
+		p->stop = false;
 		return;
 	}
-	sp->q = q;
+	p->cur = p->slot[0];
 }
 
-/* Hands over the full, not-last chunk in sp->cur (numbered index) and gives sp->cur a free
- * buffer. */
-static int sealq_submit(struct sealq *q, uint64_t index, struct err *e)
+/* The chunk in p->cur is full (and is not the last): on to the ring, or out inline. */
+static int pipe_hand_over(struct pipe *p, struct err *e)
 {
-	if (!q->threaded)
-		return spool_put(q->sp, index, false, q->sp->cur, AGE_CHUNK, e);
-	pthread_mutex_lock(&q->mu);
-	q->index[q->head % SEALQ_SLOTS] = index;
-	q->head++;
-	pthread_cond_broadcast(&q->cv);
-	while (q->head - q->tail >= SEALQ_SLOTS)
-		pthread_cond_wait(&q->cv, &q->mu);
-	bool failed = q->failed;
-	pthread_mutex_unlock(&q->mu);
-	q->sp->cur = q->slot[q->head % SEALQ_SLOTS];
+	uint64_t index = p->pos / AGE_CHUNK - 1;
+	if (!p->threaded) {
+		p->head = p->mid = p->tail = index + 1;
+		return chunk_out(p, index, false, p->cur, AGE_CHUNK, e);
+	}
+	pthread_mutex_lock(&p->mu);
+	p->head++;
+	pthread_cond_broadcast(&p->cv);
+	while (p->head - p->tail >= PIPE_SLOTS && !p->failed)
+		pthread_cond_wait(&p->cv, &p->mu);
+	bool failed = p->failed;
+	pthread_mutex_unlock(&p->mu);
+	p->cur = p->slot[p->head % PIPE_SLOTS];
 	if (failed) {
-		err_copy(e, &q->err);
+		err_copy(e, &p->err);
 		return -1;
 	}
 	return 0;
 }
 
-/* Waits for every chunk handed over, stops the worker, and gives sp->cur back its own
- * buffer (own), with the last chunk's bytes copied into it. */
-static int sealq_stop(struct sealq *q, unsigned char *own, struct err *e)
+/* Waits for every chunk handed over and stops the threads; the chunk being filled moves to
+ * p->own. */
+static int pipe_drain(struct pipe *p, struct err *e)
 {
-	if (!q->threaded)
+	if (!p->threaded)
 		return 0;
-	pthread_mutex_lock(&q->mu);
-	q->stop = true;
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-	pthread_join(q->thread, NULL);
-	pthread_cond_destroy(&q->cv);
-	pthread_mutex_destroy(&q->mu);
-	memcpy(own, q->sp->cur, AGE_CHUNK);
-	q->sp->cur = own;
-	q->sp->q = NULL;
-	for (int i = 0; i < SEALQ_SLOTS; i++)
-		free(q->slot[i]);
-	free(q->batch);
-	q->threaded = false;
-	if (q->failed) {
-		err_copy(e, &q->err);
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->sealer, NULL);
+	pthread_join(p->writer, NULL);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	p->threaded = false;
+	memcpy(p->own, p->cur, p->pos % AGE_CHUNK);
+	p->cur = p->own;
+	if (p->failed) {
+		err_copy(e, &p->err);
 		return -1;
 	}
 	return 0;
 }
 
-/* Where the attachments' part goes: its chunks are sealed as soon as the next one begins. */
-static int spool_tail_write(void *ctx, const void *buf, size_t len, struct err *e)
+static void pipe_free(struct pipe *p)
 {
-	struct spool *sp = ctx;
-	const unsigned char *p = buf;
+	if (p->threaded) {
+		struct err ignored;
+		(void)pipe_drain(p, &ignored);
+	}
+	for (int i = 0; i < PIPE_SLOTS; i++)
+		free(p->slot[i]);
+	free(p->own);
+	memset(p, 0, sizeof *p);
+}
+
+/* The inner tar's writer: fills chunks, hands over each full one. */
+static int pipe_write(void *ctx, const void *buf, size_t len, struct err *e)
+{
+	struct pipe *p = ctx;
+	const unsigned char *b = buf;
 	while (len > 0) {
-		uint64_t idx = sp->pos / AGE_CHUNK;
-		size_t off = (size_t)(sp->pos % AGE_CHUNK);
+		size_t off = (size_t)(p->pos % AGE_CHUNK);
 		size_t n = AGE_CHUNK - off < len ? AGE_CHUNK - off : len;
-		if (sp->has_boundary && idx == sp->boundary_index) {
-			memcpy(sp->boundary + off, p, n);
-		} else {
-			if (sp->cur_open && idx != sp->cur_index) {
-				if ((sp->q ? sealq_submit(sp->q, sp->cur_index, e)
-					   : spool_put(sp, sp->cur_index, false, sp->cur, AGE_CHUNK, e)) != 0)
-					return -1;
-				sp->cur_open = false;
-			}
-			if (!sp->cur_open) {
-				sp->cur_open = true;
-				sp->cur_index = idx;
-			}
-			memcpy(sp->cur + off, p, n);
-			sp->cur_len = off + n;
-		}
-		sp->pos += n;
-		p += n;
+		memcpy(p->cur + off, b, n);
+		p->pos += n;
+		b += n;
 		len -= n;
+		if (off + n < AGE_CHUNK)
+			continue;
+		uint64_t index = p->pos / AGE_CHUNK - 1;
+		if (index == p->last) {
+			if (chunk_out(p, index, true, p->cur, AGE_CHUNK, e) != 0)
+				return -1;
+		} else if (pipe_hand_over(p, e) != 0) {
+			return -1;
+		}
 	}
 	return 0;
 }
 
-/* Where the beginning goes (manifest and signature), once the tail is done. */
-static int spool_head_write(void *ctx, const void *buf, size_t len, struct err *e)
+/* After the whole inner tar: its last chunk, when it is not a full one. */
+static int pipe_finish(struct pipe *p, struct err *e)
 {
-	struct spool *sp = ctx;
-	const unsigned char *p = buf;
-	while (len > 0) {
-		uint64_t idx = sp->pos / AGE_CHUNK;
-		size_t off = (size_t)(sp->pos % AGE_CHUNK);
-		size_t n = AGE_CHUNK - off < len ? AGE_CHUNK - off : len;
-		if (sp->pos + n > sp->start)
-			return err_set(e, ERR_INTERNAL, "the manifest outgrew its place in the payload (this is a bug)");
-		if (sp->has_boundary && idx == sp->boundary_index) {
-			memcpy(sp->boundary + off, p, n);
-		} else {
-			memcpy(sp->cur + off, p, n);
-			/* A chunk wholly before the tail is never the last one. */
-			if (off + n == AGE_CHUNK && spool_put(sp, idx, false, sp->cur, AGE_CHUNK, e) != 0)
-				return -1;
-		}
-		sp->pos += n;
-		p += n;
-		len -= n;
-	}
-	return 0;
+	size_t rest = (size_t)(p->pos % AGE_CHUNK);
+	if (rest == 0)
+		return 0;
+	return chunk_out(p, p->pos / AGE_CHUNK, true, p->cur, rest, e);
 }
 
 /* ---- writing at an offset of the output ---------------------------------------------------- */
@@ -361,10 +366,10 @@ static int file_size(const char *path, uint64_t *size, struct err *e)
 	return 0;
 }
 
-/* The size of the inner tar's tail (the attachments and the end blocks), by writing their
- * headers and feeding zeros where the data goes: libarchive passes data through without
- * copying it, so this costs next to nothing whatever the attachments weigh. */
-static int tail_size(const struct seal_input *in, uint64_t *out, struct err *e)
+/* The size of the inner tar's first part (the attachments, without the tar's end), by
+ * writing their headers and feeding zeros where the data goes: libarchive passes data through
+ * without copying it, so this costs next to nothing whatever the attachments weigh. */
+static int files_size(const struct seal_input *in, uint64_t *out, struct err *e)
 {
 	static const unsigned char zeros[65536];
 	struct tar_writer *w;
@@ -391,15 +396,15 @@ static int tail_size(const struct seal_input *in, uint64_t *out, struct err *e)
 		}
 	}
 	free(name);
-	return tar_writer_close(w, e);
+	return tar_writer_detach(w, e);
 fail:
 	free(name);
 	tar_writer_abort(w);
 	return -1;
 }
 
-/* Streams the attachments into the tail of the inner tar, hashing each as it goes. */
-static int write_attachments(const struct seal_input *in, struct spool *sp, uint8_t (*digests)[64],
+/* Streams the attachments into the inner tar's first part, hashing each as it goes. */
+static int write_attachments(const struct seal_input *in, struct pipe *sp, uint8_t (*digests)[64],
 			     struct err *e)
 {
 	const struct outcome *o = in->outcome;
@@ -415,7 +420,7 @@ static int write_attachments(const struct seal_input *in, struct spool *sp, uint
 		err_set(e, ERR_IO, "out of memory");
 		goto out;
 	}
-	if (hashq_new(&hq, e) != 0 || tar_writer_open(&w, spool_tail_write, sp, in->created, e) != 0)
+	if (hashq_new(&hq, e) != 0 || tar_writer_open(&w, pipe_write, sp, in->created, e) != 0)
 		goto out;
 	for (size_t i = 0; i < o->nattachments; i++) {
 		const struct outcome_attachment *a = &o->attachments[i];
@@ -477,7 +482,7 @@ static int write_attachments(const struct seal_input *in, struct spool *sp, uint
 		close(fd);
 		fd = -1;
 	}
-	rc = tar_writer_close(w, e);
+	rc = tar_writer_detach(w, e);
 	w = NULL;
 out:
 	if (fd >= 0)
@@ -513,50 +518,20 @@ static int tar_copy_file(struct tar_writer *w, const char *name, const char *pat
 	return rc;
 }
 
-/* The size of the payload's head (manifest.sqlite and its signature as tar entries), by
- * writing it with the placeholder manifest, which has the real one's size. */
-static int head_size(const char *manifest, uint64_t msize, const char *sig, int64_t created,
-		     uint64_t *out, struct err *e)
+/* The inner tar's last part: manifest.sqlite, its signature and the tar's end, through
+ * write (count_write measures it). */
+static int manifest_part(tar_write_fn write, void *ctx, const char *manifest, uint64_t msize,
+			 const char *sig, int64_t created, struct err *e)
 {
 	struct tar_writer *w;
-	*out = 0;
-	if (tar_writer_open(&w, count_write, out, created, e) != 0)
+	if (tar_writer_open(&w, write, ctx, created, e) != 0)
 		return -1;
 	if (tar_copy_file(w, "manifest.sqlite", manifest, msize, e) != 0 ||
 	    tar_writer_file(w, "manifest.sqlite.minisig", sig, strlen(sig), e) != 0) {
 		tar_writer_abort(w);
 		return -1;
 	}
-	return tar_writer_detach(w, e);
-}
-
-/* BLAKE2b-512 of size bytes of the output at base, read back (from the page cache). The kernel
- * is asked to start writing the file out meanwhile, so that the final fsync is short. */
-static int hash_spool(int fd, uint64_t base, uint64_t size, uint8_t out[64], struct err *e)
-{
-	unsigned char *buf = malloc(READ_BUF);
-	crypto_generichash_state h;
-	if (!buf)
-		return err_set(e, ERR_IO, "out of memory");
-	sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-	posix_fadvise(fd, (off_t)base, (off_t)size, POSIX_FADV_SEQUENTIAL);
-	crypto_generichash_init(&h, NULL, 0, 64);
-	uint64_t off = 0;
-	while (off < size) {
-		size_t want = size - off < READ_BUF ? (size_t)(size - off) : READ_BUF;
-		ssize_t n = pread(fd, buf, want, (off_t)(base + off));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			free(buf);
-			return err_errno(e, ERR_IO, "cannot read the payload back");
-		}
-		crypto_generichash_update(&h, buf, (size_t)n);
-		off += (uint64_t)n;
-	}
-	free(buf);
-	crypto_generichash_final(&h, out, 64);
-	return 0;
+	return tar_writer_close(w, e);
 }
 
 /* The digests of payload.age the envelope carries: its age header's and its body's. */
@@ -589,7 +564,7 @@ static int make_envelope(const struct seal_input *in, const struct manifest_meta
 	env->sequence = in->sequence;
 	env->recipients = in->nrecipients;
 	env->records_count = o->nrecords;
-	env->format = 2;
+	env->format = 3;
 	env->header_size = pd->header_size;
 	memcpy(env->header_blake2b, pd->header_hex, sizeof env->header_blake2b);
 	env->payload_size = pd->body_size;
@@ -647,14 +622,108 @@ int seal_write_head(struct sealed *s, int fd, uint64_t *len, struct err *e)
 	return 0;
 }
 
+/* What a prepared seal keeps until it is committed: enough to write the manifest's part of
+ * the payload again under another sequence (seal_resequence). */
+struct seal_state {
+	struct seal_input in;	/* the caller's, with the sequence in force */
+	struct manifest_meta meta;
+	char *manifest;		/* manifest.sqlite in the private folder */
+	uint64_t msize;
+	size_t sigsize;
+	uint8_t (*digests)[64];
+	struct pipe p;		/* the payload key, the output, the last chunk */
+	struct payload_digests pd;
+	uint64_t files_end;	/* where the manifest's part starts in the plaintext */
+	uint64_t total;		/* the plaintext's size */
+	uint64_t head;		/* the bundle's head: payload.age's data starts there */
+	crypto_generichash_state snap; /* the body's hash before the chunk holding files_end */
+	unsigned char *boundary;       /* that chunk's plaintext before files_end */
+};
+
+/* The manifest's part of the payload, from files_end on: the files' digests and the sequence
+ * written into the manifest, its signature, the tar's end; then the body's digest, and the
+ * envelope and the head in front. Every size is checked against the one measured first. */
+static int seal_tail(struct sealed *s, struct err *e)
+{
+	struct seal_state *st = s->state;
+	struct pipe *p = &st->p;
+	char *msig = NULL;
+	uint8_t digest[64];
+	uint64_t head = 0;
+	int rc = -1;
+
+	p->body = st->snap;
+	p->pos = st->files_end;
+	p->cur = p->own;
+	memcpy(p->own, st->boundary, (size_t)(st->files_end % AGE_CHUNK));
+	st->meta.sequence = st->in.sequence;
+	if (manifest_finish(st->manifest, st->in.outcome, (const uint8_t(*)[64])st->digests,
+			    st->in.sequence, e) != 0 ||
+	    !(msig = sign_manifest(&st->in, st->manifest, st->meta.bundle_id, e)))
+		goto done;
+	if (strlen(msig) != st->sigsize) {
+		err_set(e, ERR_INTERNAL, "the manifest signature changed size (this is a bug)");
+		goto done;
+	}
+	if (manifest_part(pipe_write, p, st->manifest, st->msize, msig, st->in.created, e) != 0 ||
+	    pipe_finish(p, e) != 0)
+		goto done;
+	if (p->pos != st->total) {
+		err_set(e, ERR_INTERNAL, "the payload is %llu bytes, not %llu (this is a bug)",
+			(unsigned long long)p->pos, (unsigned long long)st->total);
+		goto done;
+	}
+	crypto_generichash_final(&p->body, digest, 64);
+	to_hex(st->pd.body_hex, digest, 64);
+	if (make_envelope(&st->in, &st->meta, &st->pd, s, e) != 0 || seal_write_head(s, p->fd, &head, e) != 0)
+		goto done;
+	if (head != st->head) {
+		err_set(e, ERR_INTERNAL, "the bundle's head is %llu bytes, not %llu (this is a bug)",
+			(unsigned long long)head, (unsigned long long)st->head);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(msig);
+	return rc;
+}
+
+static unsigned digits(uint64_t n)
+{
+	unsigned d = 1;
+	while (n >= 10) {
+		n /= 10;
+		d++;
+	}
+	return d;
+}
+
+bool seal_sequence_fits(const struct sealed *s, uint64_t sequence)
+{
+	return s->state && digits(sequence) == digits(s->state->in.sequence);
+}
+
+int seal_resequence(struct sealed *s, uint64_t sequence, struct err *e)
+{
+	if (!seal_sequence_fits(s, sequence))
+		return err_set(e, ERR_INTERNAL, "seal_resequence with a sequence of another width (this is a bug)");
+	if (sequence == s->state->in.sequence)
+		return 0;
+	s->state->in.sequence = sequence;
+	if (seal_tail(s, e) != 0)
+		return -1;
+	/* Only the head and the last chunks changed: on disk before the caller records them. */
+	if (fdatasync(s->state->p.fd) != 0)
+		return err_errno(e, ERR_IO, "cannot write the bundle");
+	return 0;
+}
+
 int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e)
 {
 	const struct outcome *o = in->outcome;
-	struct spool sp = {0};
 	struct age_recipients *ar = NULL;
-	uint8_t (*salts)[32] = NULL, (*leaves)[32] = NULL, (*digests)[64] = NULL;
-	char *placeholder = NULL, *manifest = NULL, *msig = NULL;
-	struct manifest_meta meta;
+	struct seal_state *st = NULL;
+	char *msig = NULL;
 	int rc = -1;
 
 	memset(s, 0, sizeof *s);
@@ -664,189 +733,107 @@ int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e)
 		s->root = in->root->chain;
 		s->root_len = in->root->chain_len;
 	}
-	sp.fd = -1;
-	if (!(s->out_path = strdup(in->out_path)))
+	if (!(s->out_path = strdup(in->out_path)) || !(st = s->state = calloc(1, sizeof *st)))
 		return err_set(e, ERR_IO, "out of memory");
+	st->in = *in;
 	if (o->nrecords == 0)
 		return err_set(e, ERR_INTERNAL, "an outcome without records reached seal");
 	if (io_tmpdir_beside(in->out_path, &s->workdir, e) != 0)
 		return -1;
-	placeholder = io_join(s->workdir, "manifest.placeholder");
-	manifest = io_join(s->workdir, "manifest.sqlite");
-	salts = malloc(o->nrecords * sizeof *salts);
-	leaves = malloc(o->nrecords * sizeof *leaves);
-	digests = calloc(o->nattachments ? o->nattachments : 1, sizeof *digests);
-	sp.boundary = malloc(AGE_CHUNK);
-	sp.cur = malloc(AGE_CHUNK);
-	sp.ct = malloc(AGE_CHUNK_CT);
-	if (!placeholder || !manifest || !salts || !leaves || !digests || !sp.boundary ||
-	    !sp.cur || !sp.ct) {
+	st->manifest = io_join(s->workdir, "manifest.sqlite");
+	st->digests = calloc(o->nattachments ? o->nattachments : 1, sizeof *st->digests);
+	st->boundary = malloc(AGE_CHUNK);
+	st->p.own = malloc(AGE_CHUNK_CT);
+	if (!st->manifest || !st->digests || !st->boundary || !st->p.own) {
 		err_set(e, ERR_IO, "out of memory");
 		goto done;
 	}
 
-	/* 1. Records: salts, leaves, root. */
-	memset(&meta, 0, sizeof meta);
-	to_hex(meta.bundle_id, in->bundle_id, 16);
-	minisign_key_id_hex(in->sk->key_id, meta.issuer);
-	meta.issuer_name = in->issuer_name;
-	clock_rfc3339(in->created, meta.created, sizeof meta.created);
-	meta.sequence = in->sequence;
-	meta.records_count = o->nrecords;
-	struct merkle_tree tree;
-	merkle_tree_init(&tree);
-	for (size_t i = 0; i < o->nrecords; i++) {
-		const struct outcome_record *r = &o->records[i];
-		struct record_fields f = {i + 1, r->kind, r->lang, r->title, r->body, r->body_len};
-		record_salt(in->salt_seed, i + 1, salts[i]);
-		record_leaf(in->bundle_id, &f, salts[i], leaves[i]);
-		if (merkle_tree_append(&tree, leaves[i], e) != 0)
-			goto done;
-	}
-	uint8_t root[32];
-	merkle_tree_root(&tree, root);
-	to_hex(meta.records_root, root, 32);
-
-	/* 2. The placeholder manifest fixes where the tail starts. */
-	uint64_t msize = 0, msize2 = 0;
-	if (manifest_build(placeholder, o, &meta, (const uint8_t(*)[32])salts,
-			   (const uint8_t(*)[32])leaves, NULL, in->recipients, in->nrecipients, e) != 0 ||
-	    file_size(placeholder, &msize, e) != 0 || !(msig = sign_manifest(in, placeholder, meta.bundle_id, e)))
+	/* 1. The manifest, records streamed in; the files' digests and the sequence are written
+	 * in place at the end, at their fixed length. */
+	struct manifest_meta *meta = &st->meta;
+	to_hex(meta->bundle_id, in->bundle_id, 16);
+	minisign_key_id_hex(in->sk->key_id, meta->issuer);
+	meta->issuer_name = in->issuer_name;
+	clock_rfc3339(in->created, meta->created, sizeof meta->created);
+	meta->sequence = in->sequence;
+	meta->records_count = o->nrecords;
+	if (manifest_build(st->manifest, o, meta, in->bundle_id, in->salt_seed, in->recipients,
+			   in->nrecipients, e) != 0 ||
+	    file_size(st->manifest, &st->msize, e) != 0 ||
+	    !(msig = sign_manifest(in, st->manifest, meta->bundle_id, e)))
 		goto done;
-	size_t sigsize = strlen(msig);
-	if (head_size(placeholder, msize, msig, in->created, &sp.start, e) != 0)
-		goto done;
-	free(msig);
-	msig = NULL;
-	sp.has_boundary = sp.start % AGE_CHUNK != 0;
-	sp.boundary_index = sp.start / AGE_CHUNK;
+	st->sigsize = strlen(msig);
 
-	/* 3. Where everything goes. The inner tar's size is known now (the tail is measured
-	 * without reading the attachments), so payload.age's size is, and so is the envelope's
-	 * (its digest has a fixed length): payload.age is written straight into the output at
-	 * the offset the envelope and its signature will leave for it. */
+	/* 2. Where everything goes. The inner tar's size is known now (the files' part is
+	 * measured without reading them), so payload.age's size is, and so is the envelope's (its
+	 * digests have a fixed length): payload.age is written straight into the output at the
+	 * offset the envelope and its signature will leave for it. */
+	uint64_t mpart = 0;
+	if (files_size(in, &st->files_end, e) != 0 ||
+	    manifest_part(count_write, &mpart, st->manifest, st->msize, msig, in->created, e) != 0)
+		goto done;
+	st->total = st->files_end + mpart;
 	if (age_recipients_new(&ar, e) != 0)
 		goto done;
 	for (size_t i = 0; i < in->nrecipients; i++)
 		if (age_recipients_add(ar, in->recipients[i].recipient, e) != 0)
 			goto done;
-	uint64_t tail = 0, x = 0;
-	if (age_chunked_new(&sp.age, ar, e) != 0 || tail_size(in, &tail, e) != 0)
+	struct pipe *p = &st->p;
+	if (age_chunked_new(&p->age, ar, e) != 0)
 		goto done;
-	uint64_t total = sp.start + tail;
-	uint64_t psize = age_chunked_file_size(sp.age, total);
+	uint64_t psize = age_chunked_file_size(p->age, st->total);
 	size_t plen;
-	const unsigned char *prefix = age_chunked_prefix(sp.age, &plen);
-	struct payload_digests pd;
-	memset(pd.header_hex, '0', 128);
-	pd.header_hex[128] = '\0';
-	memcpy(pd.body_hex, pd.header_hex, sizeof pd.body_hex);
-	pd.header_size = plen - 16; /* the prefix ends with the body's 16-byte nonce */
-	pd.body_size = psize - pd.header_size;
-	if (make_envelope(in, &meta, &pd, s, e) != 0 || seal_write_head(s, -1, &x, e) != 0)
+	const unsigned char *prefix = age_chunked_prefix(p->age, &plen);
+	uint8_t hdigest[64];
+	st->pd.header_size = plen - 16; /* the prefix ends with the body's 16-byte nonce */
+	st->pd.body_size = psize - st->pd.header_size;
+	crypto_generichash(hdigest, 64, prefix, st->pd.header_size, NULL, 0);
+	to_hex(st->pd.header_hex, hdigest, 64);
+	memset(st->pd.body_hex, '0', 128);
+	st->pd.body_hex[128] = '\0';
+	if (make_envelope(in, meta, &st->pd, s, e) != 0 || seal_write_head(s, -1, &st->head, e) != 0)
 		goto done;
 	if (io_atomic_open(&s->out, s->out_path, 0644, e) != 0)
 		goto done;
-	sp.fd = s->out.fd;
-	sp.base = x;
-	if (io_write_all_at(sp.fd, prefix, plen, sp.base, "the bundle", e) != 0)
+	p->fd = s->out.fd;
+	p->base = st->head;
+	p->last = (st->total - 1) / AGE_CHUNK;
+	if (io_write_all_at(p->fd, prefix, plen, p->base, "the bundle", e) != 0)
 		goto done;
+	crypto_generichash_init(&p->body, NULL, 0, 64);
+	crypto_generichash_update(&p->body, prefix + st->pd.header_size, 16);
 
-	/* 4. The attachments, once each, into the tail. */
-	sp.pos = sp.start;
-	struct sealq q;
-	unsigned char *own = sp.cur;
-	sealq_start(&q, &sp);
-	if (sp.q)
-		sp.cur = q.slot[0];
-	int wrc = write_attachments(in, &sp, digests, e);
-	struct err qe;
-	if (sealq_stop(&q, own, &qe) != 0 && wrc == 0) {
-		err_copy(e, &qe);
+	/* 3. The attachments, once each: hashed, sealed, the body hashed, written. */
+	pipe_start(p);
+	int wrc = write_attachments(in, p, st->digests, e);
+	struct err de;
+	if (pipe_drain(p, &de) != 0 && wrc == 0) {
+		err_copy(e, &de);
 		wrc = -1;
 	}
 	if (wrc != 0)
 		goto done;
-	sp.total = sp.pos;
-	if (sp.total != total) {
-		err_set(e, ERR_INTERNAL, "the payload's tail is %llu bytes, not %llu (this is a bug)",
-			(unsigned long long)(sp.total - sp.start), (unsigned long long)tail);
+	if (p->pos != st->files_end) {
+		err_set(e, ERR_INTERNAL, "the payload's files are %llu bytes, not %llu (this is a bug)",
+			(unsigned long long)p->pos, (unsigned long long)st->files_end);
 		goto done;
 	}
-	uint64_t last = (sp.total - 1) / AGE_CHUNK;
-	if (sp.cur_open && spool_put(&sp, sp.cur_index, true, sp.cur, sp.cur_len, e) != 0)
-		goto done;
+	st->snap = p->body;
+	memcpy(st->boundary, p->own, (size_t)(st->files_end % AGE_CHUNK));
 
-	/* 5. The real manifest (same size), its signature, and the head. */
-	if (manifest_build(manifest, o, &meta, (const uint8_t(*)[32])salts, (const uint8_t(*)[32])leaves,
-			   (const uint8_t(*)[64])digests, in->recipients, in->nrecipients, e) != 0 ||
-	    file_size(manifest, &msize2, e) != 0)
+	/* 4. The manifest's part and the envelope; then all of it on disk, before the caller
+	 * takes the vault's lock to record it. */
+	if (seal_tail(s, e) != 0)
 		goto done;
-	if (msize2 != msize) {
-		err_set(e, ERR_INTERNAL, "the manifest's size changed from %llu to %llu bytes (this is a bug)",
-			(unsigned long long)msize, (unsigned long long)msize2);
+	if (fdatasync(p->fd) != 0) {
+		err_errno(e, ERR_IO, "cannot write the bundle");
 		goto done;
 	}
-	if (!(msig = sign_manifest(in, manifest, meta.bundle_id, e)))
-		goto done;
-	if (strlen(msig) != sigsize) {
-		err_set(e, ERR_INTERNAL, "the manifest signature changed size (this is a bug)");
-		goto done;
-	}
-	struct tar_writer *hw;
-	sp.pos = 0;
-	if (tar_writer_open(&hw, spool_head_write, &sp, in->created, e) != 0)
-		goto done;
-	if (tar_copy_file(hw, "manifest.sqlite", manifest, msize, e) != 0 ||
-	    tar_writer_file(hw, "manifest.sqlite.minisig", msig, sigsize, e) != 0) {
-		tar_writer_abort(hw);
-		goto done;
-	}
-	if (tar_writer_detach(hw, e) != 0)
-		goto done;
-	if (sp.pos != sp.start) {
-		err_set(e, ERR_INTERNAL, "the payload's head is %llu bytes, not %llu (this is a bug)",
-			(unsigned long long)sp.pos, (unsigned long long)sp.start);
-		goto done;
-	}
-	if (sp.has_boundary) {
-		uint64_t from = sp.boundary_index * AGE_CHUNK;
-		size_t blen = sp.total - from < AGE_CHUNK ? (size_t)(sp.total - from) : AGE_CHUNK;
-		if (spool_put(&sp, sp.boundary_index, sp.boundary_index == last, sp.boundary, blen, e) != 0)
-			goto done;
-	}
-
-	/* 6. The payload's digest, read back; the real envelope and its signature, written in
-	 * front of it. */
-	uint8_t hdigest[64], bdigest[64];
-	uint64_t head = 0;
-	crypto_generichash(hdigest, 64, prefix, pd.header_size, NULL, 0);
-	if (hash_spool(sp.fd, sp.base + pd.header_size, pd.body_size, bdigest, e) != 0)
-		goto done;
-	to_hex(pd.header_hex, hdigest, 64);
-	to_hex(pd.body_hex, bdigest, 64);
-	if (make_envelope(in, &meta, &pd, s, e) != 0 || seal_write_head(s, sp.fd, &head, e) != 0)
-		goto done;
-	if (head != x) {
-		err_set(e, ERR_INTERNAL, "the bundle's head is %llu bytes, not %llu (this is a bug)",
-			(unsigned long long)head, (unsigned long long)x);
-		goto done;
-	}
-	s->tail_off = x + psize;
+	s->tail_off = st->head + psize;
 	rc = 0;
 done:
-	age_chunked_free(sp.age);
 	age_recipients_free(ar);
-	free(sp.boundary);
-	free(sp.cur);
-	free(sp.ct);
-	free(salts);
-	free(leaves);
-	free(digests);
-	if (placeholder)
-		unlink(placeholder);
-	free(placeholder);
-	free(manifest);
 	free(msig);
 	return rc;
 }
@@ -895,6 +882,18 @@ int seal_commit(struct sealed *s, struct err *e)
 void sealed_free(struct sealed *s)
 {
 	io_atomic_abort(&s->out);
+	if (s->state) {
+		struct seal_state *st = s->state;
+		age_chunked_free(st->p.age);
+		pipe_free(&st->p);
+		free(st->manifest);
+		free(st->digests);
+		if (st->boundary)
+			sodium_memzero(st->boundary, AGE_CHUNK);
+		free(st->boundary);
+		sodium_memzero(st, sizeof *st);
+		free(st);
+	}
 	if (s->workdir) {
 		io_rmtree(s->workdir);
 		io_tmp_unregister(s->workdir);

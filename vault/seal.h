@@ -66,7 +66,10 @@ struct seal_input {
 	void *progress_ctx;
 };
 
+struct seal_state;
+
 struct sealed {
+	struct seal_state *state; /* seal_prepare's, for seal_resequence (private) */
 	struct envelope env;
 	char *envelope;	    /* the envelope's text: the log leaf */
 	size_t envelope_len;
@@ -85,6 +88,15 @@ struct sealed {
 
 /* Steps 1-5 above. s is freed with sealed_free whatever the result. */
 int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e);
+
+/* Whether the bundle prepared can take another sequence number in place: one of the same
+ * number of decimal digits (then every size stays). */
+bool seal_sequence_fits(const struct sealed *s, uint64_t sequence);
+
+/* Writes the manifest's part of the payload and the envelope again for another sequence
+ * (which must fit): what the caller does when another seal took the number it prepared with.
+ * Costs a pass over the manifest, not over the attachments. */
+int seal_resequence(struct sealed *s, uint64_t sequence, struct err *e);
 
 /* Finishes the bundle in its temporary beside the output: log/checkpoint and log/proof when
  * given (NULL to leave them out) after payload.age, and the tar's end; then fsyncs it, so

@@ -136,212 +136,339 @@ static int meta_matches(const struct manifest_meta *m, const struct envelope *en
 	return 0;
 }
 
-/* Steps 5-7 on the decrypted inner tar. stage is NULL for a check without output; the
- * manifest then goes to a private temporary folder. */
-static int check_inner(const struct verify_input *in, struct verify_report *r, struct age_decryptor *dec,
-		       const uint8_t pk[32], struct stage *stage, struct err *e)
-{
-
-	struct tar_reader *t = NULL;
-	struct manifest *m = NULL;
+/* What the inner checks hold while they run. */
+struct inner {
+	struct tar_reader *t;
+	struct manifest *m;
 	struct manifest_meta meta;
-	char *issuer_name = NULL, *sigtext = NULL, *mpath = NULL, *tmpdir = NULL, *prev = NULL;
-	unsigned char *buf = malloc(COPY_BUF);
-	uint8_t digest[64], want[64], bid[16];
-	struct minisign_sig msig = {0};
-	struct hashq *hq = NULL;
-	uint64_t size;
-	int rc = -1, fd = -1;
+	char *issuer_name, *sigtext, *mpath, *tmpdir;
+	struct minisign_sig msig;
+	unsigned char *buf;
+	struct hashq *hq;
+};
 
-	if (!buf) {
-		err_set(e, ERR_IO, "out of memory");
-		goto done;
-	}
-	if (hashq_new(&hq, e) != 0 || tar_reader_open_cb(&t, plain_read, dec, "the payload", e) != 0)
-		goto done;
+/* A files/ member's name: its relative path must be usable and come after prev (the files
+ * are in byte order, each once). On success *shown is its printable form (malloc'd). */
+static int member_path(const char *name, const char *prev, char **shown, struct err *e)
+{
+	*shown = text_display(name, strlen(name));
+	if (!*shown)
+		return err_set(e, ERR_IO, "out of memory");
+	if (strncmp(name, "files/", 6) != 0)
+		return err_set(e, ERR_FORMAT, "the payload: unexpected member '%s'", *shown);
+	const char *why = outcome_path_problem(name + 6);
+	if (why)
+		return err_set(e, ERR_FORMAT, "the payload: member '%s': %s", *shown, why);
+	if (prev && strcmp(prev, name + 6) >= 0)
+		return err_set(e, ERR_FORMAT, "the payload: member '%s' is out of order or repeated", *shown);
+	return 0;
+}
 
-	/* The manifest: to disk (SQLite reads files), hashed on the way. */
-	if (tar_reader_expect(t, "manifest.sqlite", MANIFEST_MAX, &size, e) != 0)
-		goto done;
+/* The manifest member (its header read: size bytes), then its signature: the manifest goes
+ * to disk (SQLite reads files) hashed on the way, and SQLite opens it only once the signature
+ * over those bytes holds. Then meta against the envelope, and our place among the
+ * recipients. */
+static int inner_manifest(struct verify_report *r, struct inner *x, uint64_t size,
+			  struct age_decryptor *dec, const uint8_t pk[32], struct stage *stage,
+			  struct err *e)
+{
+	uint8_t digest[64];
+	int fd = -1;
 	if (stage) {
 		fd = stage_create(stage, "manifest.sqlite", e);
-		mpath = io_join(stage->tmp, "manifest.sqlite");
+		x->mpath = io_join(stage->tmp, "manifest.sqlite");
 	} else {
 		char tmpl[] = "/tmp/amana-verify.XXXXXX";
 		const char *td = getenv("TMPDIR");
-		tmpdir = td && *td ? io_join(td, "amana-verify.XXXXXX") : strdup(tmpl);
-		if (tmpdir && io_mkdtemp(tmpdir) == 0) {
-			mpath = io_join(tmpdir, "manifest.sqlite");
-			if (mpath)
-				fd = open(mpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		x->tmpdir = td && *td ? io_join(td, "amana-verify.XXXXXX") : strdup(tmpl);
+		if (x->tmpdir && io_mkdtemp(x->tmpdir) == 0) {
+			x->mpath = io_join(x->tmpdir, "manifest.sqlite");
+			if (x->mpath)
+				fd = open(x->mpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		} else {
-			free(tmpdir);
-			tmpdir = NULL;
+			free(x->tmpdir);
+			x->tmpdir = NULL;
 		}
 		if (fd < 0)
 			err_errno(e, ERR_IO, "cannot create a temporary folder for the manifest");
 	}
-	if (fd < 0 || !mpath)
-		goto done;
-	if (copy_member(t, fd, size, digest, buf, hq, e) != 0)
-		goto done;
+	if (fd < 0 || !x->mpath) {
+		if (fd >= 0)
+			close(fd);
+		return e->code ? -1 : err_set(e, ERR_IO, "out of memory");
+	}
+	int rc = copy_member(x->t, fd, size, digest, x->buf, x->hq, e);
 	close(fd);
-	fd = -1;
+	if (rc != 0)
+		return -1;
 
-	/* Its signature, checked before SQLite sees the file. */
-	if (tar_reader_expect(t, "manifest.sqlite.minisig", BUNDLE_SIG_MAX, &size, e) != 0 ||
-	    tar_reader_slurp(t, size, &sigtext, e) != 0)
-		goto done;
-	if (minisign_sig_decode(sigtext, size, &msig, e) != 0) {
-		err_prefix(e, "manifest.sqlite.minisig");
-		goto done;
-	}
-	if (strcmp(msig.untrusted, BUNDLE_MANIFEST_SIG_COMMENT) != 0) {
-		err_set(e, ERR_VERIFY, "manifest.sqlite.minisig: the untrusted comment is not amana's (the file was altered)");
-		goto done;
-	}
+	if (tar_reader_expect(x->t, "manifest.sqlite.minisig", BUNDLE_SIG_MAX, &size, e) != 0 ||
+	    tar_reader_slurp(x->t, size, &x->sigtext, e) != 0)
+		return -1;
+	if (minisign_sig_decode(x->sigtext, size, &x->msig, e) != 0)
+		return err_prefix(e, "manifest.sqlite.minisig");
+	if (strcmp(x->msig.untrusted, BUNDLE_MANIFEST_SIG_COMMENT) != 0)
+		return err_set(e, ERR_VERIFY, "manifest.sqlite.minisig: the untrusted comment is not amana's (the file was altered)");
 	struct minisign_pub pub;
-	uint8_t kid[8];
-	minisign_key_id_parse(r->env.issuer, kid);
-	memcpy(pub.key_id, kid, 8);
+	minisign_key_id_parse(r->env.issuer, pub.key_id);
 	memcpy(pub.pk, pk, 32);
-	if (minisign_verify(&pub, &msig, digest, NULL, 0, true, e) != 0) {
-		err_prefix(e, "the manifest's signature");
-		goto done;
-	}
+	if (minisign_verify(&pub, &x->msig, digest, NULL, 0, true, e) != 0)
+		return err_prefix(e, "the manifest's signature");
 	char tc[128];
 	snprintf(tc, sizeof tc, "%s %s %llu", MANIFEST_FORMAT, r->env.bundle_id,
 		 (unsigned long long)(r->env.has_readdress ? r->env.first_sequence : r->env.sequence));
-	if (strcmp(msig.trusted, tc) != 0) {
-		err_set(e, ERR_VERIFY, "the manifest's signature names another bundle or sequence");
-		goto done;
-	}
+	if (strcmp(x->msig.trusted, tc) != 0)
+		return err_set(e, ERR_VERIFY, "the manifest's signature names another bundle or sequence");
 	if (stage) {
 		int sfd = stage_create(stage, "manifest.sqlite.minisig", e);
 		if (sfd < 0)
-			goto done;
-		int wrc = io_write_all(sfd, sigtext, size, e);
+			return -1;
+		int wrc = io_write_all(sfd, x->sigtext, size, e);
 		close(sfd);
 		if (wrc != 0)
-			goto done;
+			return -1;
 	}
 
-	/* Now SQLite may read it: meta against the envelope, and our place among the recipients. */
-	if (manifest_open(&m, mpath, e) != 0 || manifest_read_meta(m, &meta, &issuer_name, e) != 0 ||
-	    meta_matches(&meta, &r->env, e) != 0)
-		goto done;
+	if (manifest_open(&x->m, x->mpath, e) != 0 || manifest_read_meta(x->m, &x->meta, &x->issuer_name, e) != 0 ||
+	    meta_matches(&x->meta, &r->env, e) != 0)
+		return -1;
 	char recipient[AGE_RECIPIENT_LEN + 1];
 	if (age_decrypt_recipient(dec, recipient)) {
 		bool listed;
-		if (manifest_has_recipient(m, recipient, &listed, e) != 0)
-			goto done;
+		if (manifest_has_recipient(x->m, recipient, &listed, e) != 0)
+			return -1;
 		/* Readdressed: the addendum (decrypted, matched with the signed envelope) may list
 		 * it instead. */
 		if (!listed && r->addendum)
 			listed = addendum_lists(r->addendum, recipient);
 		if (!listed) {
 			err_set(e, ERR_VERIFY, "this key decrypts the bundle but the manifest does not list %s among its recipients", recipient);
-			err_hint(e, "someone re-encrypted the payload for you: it did not come this way from the issuer");
-			goto done;
+			return err_hint(e, "someone re-encrypted the payload for you: it did not come this way from the issuer");
 		}
 		r->recipient = strdup(recipient);
 	}
 	uint64_t nrec = 0;
-	if (manifest_recipient_count(m, &nrec, e) != 0)
-		goto done;
-	if (!r->env.has_readdress && nrec != r->env.recipients) {
-		err_set(e, ERR_VERIFY, "the manifest lists %llu recipients, the envelope %llu",
-			(unsigned long long)nrec, (unsigned long long)r->env.recipients);
-		goto done;
+	if (manifest_recipient_count(x->m, &nrec, e) != 0)
+		return -1;
+	if (!r->env.has_readdress && nrec != r->env.recipients)
+		return err_set(e, ERR_VERIFY, "the manifest lists %llu recipients, the envelope %llu",
+			       (unsigned long long)nrec, (unsigned long long)r->env.recipients);
+	return 0;
+}
+
+/* A file of the payload against the manifest: listed, of that size, not a folder of another
+ * listed file ("a" and "a/b"), and (digest given) of that BLAKE2b-512. */
+static int judge_file(struct manifest *m, const char *rel, const char *shown, uint64_t size,
+		      const uint8_t *digest, struct err *e)
+{
+	bool found;
+	uint64_t lsize;
+	uint8_t want[64];
+	if (manifest_file(m, rel, &found, &lsize, want, e) != 0)
+		return -1;
+	for (const char *sl = strchr(rel, '/'); found && sl; sl = strchr(sl + 1, '/')) {
+		char *part = strndup(rel, (size_t)(sl - rel));
+		bool clash = false;
+		uint64_t psz;
+		uint8_t pd[64];
+		if (!part)
+			return err_set(e, ERR_IO, "out of memory");
+		int rc = manifest_file(m, part, &clash, &psz, pd, e);
+		free(part);
+		if (rc != 0)
+			return -1;
+		if (clash)
+			return err_set(e, ERR_FORMAT, "the payload: '%s' needs a folder where the manifest lists a file", shown);
 	}
+	if (!found || lsize != size)
+		return err_set(e, ERR_VERIFY, found ? "'%s' is not of the size the manifest lists" : "'%s' is not listed in the manifest",
+			       shown);
+	if (digest && sodium_memcmp(digest, want, 64) != 0)
+		return err_set(e, ERR_VERIFY, "'%s' does not match its BLAKE2b-512 digest in the manifest", shown);
+	return 0;
+}
 
+/* A file seen before the manifest (format 3): judged once the manifest is read. */
+struct seen_file {
+	char *rel;
+	uint64_t size;
+	uint8_t digest[64];
+};
 
-	/* Every file, in order, as listed. */
-	uint64_t nfiles = 0, listed_count;
+static void seen_free(struct seen_file *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].rel);
+	free(v);
+}
+
+/* Format 3: the files come first. Each is staged (or only hashed) as it arrives, and kept
+ * as (path, size, digest); the first member that is not under files/ must be the manifest,
+ * whose header this leaves read (*size). A file that would need a folder where an earlier
+ * file is refused here, before anything is written for it. */
+static int inner_files_first(struct inner *x, struct stage *stage, struct seen_file **out,
+			     size_t *nout, uint64_t *size, struct err *e)
+{
+	struct seen_file *v = NULL;
+	size_t n = 0, cap = 0;
+	int fd = -1;
 	for (;;) {
 		const char *name;
 		bool end;
-		if (tar_reader_next(t, &name, &size, &end, e) != 0)
-			goto done;
+		char *shown = NULL;
+		if (tar_reader_next(x->t, &name, size, &end, e) != 0)
+			goto fail;
 		if (end) {
-			if (tar_reader_no_trailing(t, e) != 0)
-				goto done;
+			err_set(e, ERR_FORMAT, "the payload ends without its manifest");
+			goto fail;
+		}
+		if (strcmp(name, "manifest.sqlite") == 0) {
+			if (*size > MANIFEST_MAX) {
+				err_set(e, ERR_FORMAT, "the payload's manifest.sqlite is too large");
+				goto fail;
+			}
 			break;
 		}
-		char *shown = text_display(name, strlen(name));
-		if (strncmp(name, "files/", 6) != 0) {
-			err_set(e, ERR_FORMAT, "the payload: unexpected member '%s'", shown ? shown : "?");
+		if (member_path(name, n ? v[n - 1].rel : NULL, &shown, e) != 0) {
 			free(shown);
-			goto done;
+			goto fail;
 		}
 		const char *rel = name + 6;
-		const char *why = outcome_path_problem(rel);
-		if (why) {
-			err_set(e, ERR_FORMAT, "the payload: member '%s': %s", shown ? shown : "?", why);
-			free(shown);
-			goto done;
-		}
-		if (prev && strcmp(prev, rel) >= 0) {
-			err_set(e, ERR_FORMAT, "the payload: member '%s' is out of order or repeated", shown ? shown : "?");
-			free(shown);
-			goto done;
-		}
-		free(prev);
-		prev = strdup(rel);
-		bool found;
-		uint64_t lsize;
-		if (manifest_file(m, rel, &found, &lsize, want, e) != 0) {
-			free(shown);
-			goto done;
-		}
-		/* A listed file may not also be a folder of another ("a" and "a/b"): each leading
-		 * part of the path must not itself be a listed file. */
-		for (const char *sl = strchr(rel, '/'); found && sl; sl = strchr(sl + 1, '/')) {
-			char *part = strndup(rel, (size_t)(sl - rel));
-			bool clash = false;
-			uint64_t psz;
-			uint8_t pd[64];
-			if (!part || manifest_file(m, part, &clash, &psz, pd, e) != 0) {
-				free(part);
-				free(shown);
-				if (e->code == ERR_OK)
-					err_set(e, ERR_IO, "out of memory");
-				goto done;
-			}
-			free(part);
-			if (clash) {
-				err_set(e, ERR_FORMAT, "the payload: '%s' needs a folder where the manifest lists a file", shown ? shown : "?");
-				free(shown);
-				goto done;
+		/* The files are in byte order, so an earlier file that is a leading part of this
+		 * path is among those already seen: found by bisection. */
+		for (const char *sl = strchr(rel, '/'); sl; sl = strchr(sl + 1, '/')) {
+			char part[OUTCOME_PATH_MAX + 1];
+			size_t pl = (size_t)(sl - rel), lo = 0, hi = n;
+			memcpy(part, rel, pl < OUTCOME_PATH_MAX ? pl : OUTCOME_PATH_MAX);
+			part[pl < OUTCOME_PATH_MAX ? pl : OUTCOME_PATH_MAX] = '\0';
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				int c = strcmp(v[mid].rel, part);
+				if (c == 0) {
+					err_set(e, ERR_FORMAT, "the payload: '%s' needs a folder where the payload holds a file", shown);
+					free(shown);
+					goto fail;
+				}
+				if (c < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
 			}
 		}
-		if (!found || lsize != size) {
-			err_set(e, ERR_VERIFY, found ? "'%s' is not of the size the manifest lists" : "'%s' is not listed in the manifest",
-				shown ? shown : "?");
-			free(shown);
-			goto done;
+		free(shown);
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			struct seen_file *nv = realloc(v, nc * sizeof *nv);
+			if (!nv) {
+				err_set(e, ERR_IO, "out of memory");
+				goto fail;
+			}
+			v = nv;
+			cap = nc;
 		}
-		if (stage && (fd = stage_create(stage, name, e)) < 0) {
-			free(shown);
-			goto done;
+		if (!(v[n].rel = strdup(rel))) {
+			err_set(e, ERR_IO, "out of memory");
+			goto fail;
 		}
-		if (copy_member(t, fd, size, digest, buf, hq, e) != 0) {
-			free(shown);
-			goto done;
-		}
+		v[n].size = *size;
+		n++;
+		if (stage && (fd = stage_create(stage, name, e)) < 0)
+			goto fail;
+		if (copy_member(x->t, fd, *size, v[n - 1].digest, x->buf, x->hq, e) != 0)
+			goto fail;
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
-		if (sodium_memcmp(digest, want, 64) != 0) {
-			err_set(e, ERR_VERIFY, "'%s' does not match its BLAKE2b-512 digest in the manifest", shown ? shown : "?");
-			free(shown);
-			goto done;
-		}
-		free(shown);
-		nfiles++;
-		r->bytes += size;
 	}
-	if (manifest_file_count(m, &listed_count, e) != 0)
+	*out = v;
+	*nout = n;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	seen_free(v, n);
+	return -1;
+}
+
+/* Steps 5-7 on the decrypted inner tar. stage is NULL for a check without output; the
+ * manifest then goes to a private temporary folder. Formats 1 and 2 put the manifest first
+ * and each file is judged as it arrives; format 3 puts it last, so the files are staged (or
+ * hashed) first and judged once the signed manifest has been read. Either way nothing leaves
+ * the staging folder before every check passed. */
+static int check_inner(const struct verify_input *in, struct verify_report *r, struct age_decryptor *dec,
+		       const uint8_t pk[32], struct stage *stage, struct err *e)
+{
+	struct inner x = {0};
+	struct seen_file *seen = NULL;
+	size_t nseen = 0;
+	char *prev = NULL;
+	uint8_t digest[64], bid[16];
+	uint64_t size, nfiles = 0, listed_count;
+	int rc = -1, fd = -1;
+
+	if (!(x.buf = malloc(COPY_BUF))) {
+		err_set(e, ERR_IO, "out of memory");
+		goto done;
+	}
+	if (hashq_new(&x.hq, e) != 0 || tar_reader_open_cb(&x.t, plain_read, dec, "the payload", e) != 0)
+		goto done;
+
+	if (r->env.format == 3) {
+		if (inner_files_first(&x, stage, &seen, &nseen, &size, e) != 0 ||
+		    inner_manifest(r, &x, size, dec, pk, stage, e) != 0 || tar_reader_expect_end(x.t, e) != 0)
+			goto done;
+		for (size_t i = 0; i < nseen; i++) {
+			char name[8 + OUTCOME_PATH_MAX];
+			snprintf(name, sizeof name, "files/%s", seen[i].rel);
+			char *shown = text_display(name, strlen(name));
+			int jrc = judge_file(x.m, seen[i].rel, shown ? shown : "?", seen[i].size, seen[i].digest, e);
+			free(shown);
+			if (jrc != 0)
+				goto done;
+			r->bytes += seen[i].size;
+		}
+		nfiles = nseen;
+	} else {
+		if (tar_reader_expect(x.t, "manifest.sqlite", MANIFEST_MAX, &size, e) != 0 ||
+		    inner_manifest(r, &x, size, dec, pk, stage, e) != 0)
+			goto done;
+		/* Every file, in order, as listed. */
+		for (;;) {
+			const char *name;
+			bool end;
+			char *shown = NULL;
+			if (tar_reader_next(x.t, &name, &size, &end, e) != 0)
+				goto done;
+			if (end) {
+				if (tar_reader_no_trailing(x.t, e) != 0)
+					goto done;
+				break;
+			}
+			if (member_path(name, prev, &shown, e) != 0 ||
+			    judge_file(x.m, name + 6, shown, size, NULL, e) != 0) {
+				free(shown);
+				goto done;
+			}
+			free(prev);
+			prev = strdup(name + 6);
+			if (stage && (fd = stage_create(stage, name, e)) < 0) {
+				free(shown);
+				goto done;
+			}
+			int crc = copy_member(x.t, fd, size, digest, x.buf, x.hq, e);
+			if (fd >= 0)
+				close(fd);
+			fd = -1;
+			if (crc != 0 || judge_file(x.m, name + 6, shown, size, digest, e) != 0) {
+				free(shown);
+				goto done;
+			}
+			free(shown);
+			nfiles++;
+			r->bytes += size;
+		}
+	}
+	if (manifest_file_count(x.m, &listed_count, e) != 0)
 		goto done;
 	if (nfiles != listed_count) {
 		err_set(e, ERR_VERIFY, "the manifest lists %llu files but the payload holds %llu",
@@ -356,16 +483,16 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 		err_set(e, ERR_FORMAT, "the bundle id is not hex");
 		goto done;
 	}
-	if (manifest_check_records(m, bid, &meta, e) != 0)
+	if (manifest_check_records(x.m, bid, &x.meta, e) != 0)
 		goto done;
-	r->records = meta.records_count;
-	if (in->inner && in->inner(in->ctx, m, e) != 0)
+	r->records = x.meta.records_count;
+	if (in->inner && in->inner(in->ctx, x.m, e) != 0)
 		goto done;
 
 	/* The rest of the plaintext (after the tar's end) must still authenticate. */
 	for (;;) {
 		size_t n;
-		if (age_decrypt_read(dec, buf, COPY_BUF, &n, e) != 0)
+		if (age_decrypt_read(dec, x.buf, COPY_BUF, &n, e) != 0)
 			goto done;
 		if (n == 0)
 			break;
@@ -374,20 +501,21 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 done:
 	if (fd >= 0)
 		close(fd);
-	tar_reader_free(t);
-	hashq_free(hq);
-	manifest_close(m);
-	minisign_sig_clear(&msig);
-	free(issuer_name);
-	free(sigtext);
-	free(mpath);
-	free(prev);
-	free(buf);
-	if (tmpdir) {
-		io_rmtree(tmpdir);
-		io_tmp_unregister(tmpdir);
-		free(tmpdir);
+	tar_reader_free(x.t);
+	hashq_free(x.hq);
+	manifest_close(x.m);
+	minisign_sig_clear(&x.msig);
+	free(x.issuer_name);
+	free(x.sigtext);
+	free(x.mpath);
+	free(x.buf);
+	if (x.tmpdir) {
+		io_rmtree(x.tmpdir);
+		io_tmp_unregister(x.tmpdir);
+		free(x.tmpdir);
 	}
+	seen_free(seen, nseen);
+	free(prev);
 	return rc;
 }
 
@@ -685,7 +813,7 @@ int verify_bundle(const struct verify_input *in, struct verify_report *r, struct
 	/* 4. The payload: decrypted when we can and may, else only hashed. */
 	size = payload_member;
 	struct payload_in pin = {outer, NULL, 0, 0, false, {0}};
-	if (r->env.format == 2)
+	if (r->env.format >= 2)
 		pin.split = r->env.header_size;
 	if (hashq_new(&pin.hash, e) != 0)
 		goto done;

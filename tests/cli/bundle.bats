@@ -382,7 +382,7 @@ seal_bad() {
 	[ "$(sqlite3 "$AMANA_HOME/vault.db" "select group_concat(sequence, ' ') from (select sequence from bundles where direction = 'issued' order by sequence)")" = "1 2 3 $seq4" ]
 	[ "$(sqlite3 "$AMANA_HOME/vault.db" "select count(distinct bundle_id) from bundles where direction = 'issued'")" = 4 ]
 	# The signed comment of envelope.minisig repeats it.
-	tar -xOf b4.amana envelope.minisig | grep -q "^trusted comment: amana-bundle/2 $(env_field b4.amana bundle-id) $seq4\$"
+	tar -xOf b4.amana envelope.minisig | grep -q "^trusted comment: amana-bundle/3 $(env_field b4.amana bundle-id) $seq4\$"
 }
 
 @test "the issued bundle is in the secretariat's vault, the received one and its records in the member's" {

@@ -34,6 +34,7 @@
 #include <locale.h>
 #include <stdbool.h>
 #include <sys/stat.h>
+#include <sqlite3.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -587,11 +588,14 @@ static struct buf decrypt_mem(const unsigned char *data, size_t len, int who)
 /* Seals into in->out_path (without log members: they play no part here), takes payload.age
  * out of the bundle with the test's own tar walk and returns its plaintext, the inner tar,
  * as A decrypts it. The bundle is removed again. */
-static struct buf inner_tar_of(const struct seal_input *in, unsigned char payload_digest[129])
+static struct buf inner_tar_resequenced(const struct seal_input *in, uint64_t resequence,
+					unsigned char payload_digest[129])
 {
 	struct sealed s;
 	struct err e;
-	if (seal_prepare(in, &s, &e) != 0 || seal_write(&s, NULL, 0, NULL, 0, &e) != 0 ||
+	if (seal_prepare(in, &s, &e) != 0 ||
+	    (resequence && (!seal_sequence_fits(&s, resequence) || seal_resequence(&s, resequence, &e) != 0)) ||
+	    seal_write(&s, NULL, 0, NULL, 0, &e) != 0 ||
 	    seal_commit(&s, &e) != 0) {
 		sealed_free(&s);
 		fail_msg("seal: %s", e.msg);
@@ -610,6 +614,11 @@ static struct buf inner_tar_of(const struct seal_input *in, unsigned char payloa
 	return b;
 }
 
+static struct buf inner_tar_of(const struct seal_input *in, unsigned char payload_digest[129])
+{
+	return inner_tar_resequenced(in, 0, payload_digest);
+}
+
 static void test_determinism(void **state)
 {
 	(void)state;
@@ -623,20 +632,35 @@ static void test_determinism(void **state)
 	assert_int_equal(t1.n, t2.n);
 	assert_memory_equal(t1.p, t2.p, t1.n);
 
-	/* The inner tar: manifest.sqlite, its signature, then the files in byte order. */
+	/* The inner tar (format 3): the files in byte order, then manifest.sqlite and its
+	 * signature. */
 	struct tmember m1[8], m2[8];
 	size_t end1, end2;
 	size_t n1 = walk_tar(t1.p, t1.n, m1, 8, &end1), n2 = walk_tar(t2.p, t2.n, m2, 8, &end2);
 	assert_int_equal(n1, 4);
 	assert_int_equal(n2, 4);
-	assert_string_equal(m1[0].name, "manifest.sqlite");
-	assert_string_equal(m1[1].name, "manifest.sqlite.minisig");
-	assert_string_equal(m1[2].name, "files/a.txt");
-	assert_string_equal(m1[3].name, "files/صورة الأرشيف.bin");
-	assert_int_equal(m1[0].size, m2[0].size);
-	assert_memory_equal(t1.p + m1[0].data, t2.p + m2[0].data, m1[0].size);
+	assert_string_equal(m1[0].name, "files/a.txt");
+	assert_string_equal(m1[1].name, "files/صورة الأرشيف.bin");
+	assert_string_equal(m1[2].name, "manifest.sqlite");
+	assert_string_equal(m1[3].name, "manifest.sqlite.minisig");
+	assert_int_equal(m1[2].size, m2[2].size);
+	assert_memory_equal(t1.p + m1[2].data, t2.p + m2[2].data, m1[2].size);
 	/* It is an SQLite file, and so is the one of the second run. */
-	assert_memory_equal(t1.p + m1[0].data, "SQLite format 3", 16);
+	assert_memory_equal(t1.p + m1[2].data, "SQLite format 3", 16);
+
+	/* Prepared under sequence 5 and given 6 before the commit (another seal took 5): the
+	 * same bytes as a seal prepared under 6 from the start. */
+	char *o4 = fresh("det"), *o5 = fresh("det");
+	struct seal_input in4 = seal_input_for(o4, 0x22, 5), in5 = seal_input_for(o5, 0x22, 6);
+	unsigned char d4[129], d5[129];
+	struct buf t4 = inner_tar_resequenced(&in4, 6, d4), t5 = inner_tar_of(&in5, d5);
+	assert_int_equal(t4.n, t5.n);
+	assert_memory_equal(t4.p, t5.p, t4.n);
+	assert_true(t4.n != t1.n || memcmp(t4.p, t1.p, t1.n) != 0);
+	free(t4.p);
+	free(t5.p);
+	free(o4);
+	free(o5);
 	/* Owner 0:0, empty owner names, mtime = created, mode 0644, for every member. */
 	for (size_t i = 0; i < n1; i++) {
 		const unsigned char *h = t1.p + m1[i].data - 512;
@@ -1509,6 +1533,45 @@ static void hex(char *out, const uint8_t *in, size_t n)
 	sodium_bin2hex(out, n * 2 + 1, in, n);
 }
 
+/* Rewrites what manifest_build wrote where a crafted bundle wants something else: meta as
+ * given, the files' sizes, and record 2's body (tampered, or NULL). */
+static void craft_edit(const char *path, const struct outcome *o, const struct manifest_meta *meta,
+		       const char *body2)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char seq[24];
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = OFF", NULL, NULL, NULL), SQLITE_OK);
+	snprintf(seq, sizeof seq, "%llu", (unsigned long long)meta->sequence);
+	const char *kv[][2] = {{"bundle-id", meta->bundle_id}, {"issuer", meta->issuer},
+			       {"issuer-name", meta->issuer_name}, {"sequence", seq},
+			       {"records-root", meta->records_root}};
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE meta SET value = ?2 WHERE key = ?1", -1, &st, NULL), SQLITE_OK);
+	for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
+		sqlite3_bind_text(st, 1, kv[i][0], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, kv[i][1], -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE files SET size = ?2 WHERE path = ?1", -1, &st, NULL), SQLITE_OK);
+	for (size_t i = 0; i < o->nattachments; i++) {
+		sqlite3_bind_text(st, 1, o->attachments[i].path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)o->attachments[i].size);
+		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (body2) {
+		assert_int_equal(sqlite3_prepare_v2(db, "UPDATE records SET body = ?1 WHERE seq = 2", -1, &st, NULL), SQLITE_OK);
+		sqlite3_bind_text(st, 1, body2, -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_finalize(st);
+	}
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
 /* Builds a whole bundle by hand, as seal.c would but with the defects c asks for, signed by
  * the issuer, for A and B. Returns its path. */
 static char *craft_bundle(const struct craft *c)
@@ -1559,7 +1622,6 @@ static char *craft_bundle(const struct craft *c)
 		record_leaf(bid, &f, salts[i], leaves[i]);
 		assert_int_equal(merkle_tree_append(&tree, leaves[i], &e), 0);
 	}
-	outcome_free(&alt);
 	merkle_tree_root(&tree, root);
 	if (c->records_root_zero)
 		memset(root, 0, sizeof root);
@@ -1586,9 +1648,16 @@ static char *craft_bundle(const struct craft *c)
 	struct manifest_recipient mr[2] = {{"تونس", fx.rcpt[0]}, {"مصر", fx.rcpt[1]}};
 
 	char *mpath = fresh("manifest.sqlite");
-	if (manifest_build(mpath, &o, &meta, (const uint8_t(*)[32])salts, (const uint8_t(*)[32])leaves,
-			   (const uint8_t(*)[64])digests, c->omit_a ? mr + 1 : mr, c->omit_a ? 1 : 2, &e) != 0)
+	struct manifest_meta built = meta;
+	struct outcome ob = alt; /* alt's records (untampered), o's files */
+	ob.attachments = o.attachments;
+	ob.nattachments = o.nattachments;
+	if (manifest_build(mpath, &ob, &built, bid, seed, c->omit_a ? mr + 1 : mr, c->omit_a ? 1 : 2, &e) != 0 ||
+	    manifest_finish(mpath, &o, (const uint8_t(*)[64])digests, meta.sequence, &e) != 0)
 		fail_msg("manifest_build: %s", e.msg);
+	/* The defects asked for, written with SQL into the issuer's own manifest. */
+	craft_edit(mpath, &o, &meta, c->tamper_record ? o.records[1].body : NULL);
+	outcome_free(&alt);
 	size_t mlen;
 	unsigned char *mbytes = unit_slurp(mpath, &mlen);
 	unlink(mpath);

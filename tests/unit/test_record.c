@@ -418,9 +418,11 @@ static void bundle_seal(struct bundle *b, const struct minisign_sec *sk, const u
 	snprintf(name, sizeof name, "manifest-%s.sqlite", b->id_hex);
 	b->path = io_join(tmpdir, name);
 	assert_non_null(b->path);
-	if (manifest_build(b->path, &b->o, &meta, (const uint8_t(*)[32])b->salts,
-			   (const uint8_t(*)[32])b->leaves, NULL, &rcpt, 1, &e) != 0)
+	if (manifest_build(b->path, &b->o, &meta, b->id, seed, &rcpt, 1, &e) != 0)
 		fail_msg("manifest_build: %s", e.msg);
+	char root_hex[65];
+	sodium_bin2hex(root_hex, sizeof root_hex, b->root, 32);
+	assert_string_equal(meta.records_root, root_hex);
 	if (manifest_open(&b->m, b->path, &e) != 0)
 		fail_msg("manifest_open: %s", e.msg);
 	if (manifest_check_records(b->m, b->id, &meta, &e) != 0)
