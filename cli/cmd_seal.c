@@ -4,10 +4,11 @@
  *   seal OUTCOME.json -s KEY (--to NAME|age1...)... [-o OUT.amana] [--passphrase-fd N]
  *   seal OUTCOME.json -s KEY --to-all [-o OUT.amana]
  *
- * The outcome is checked before anything else (and before a passphrase is asked); the
- * issuer's next sequence number is taken in the vault transaction that also records the
- * bundle, which is committed before the bundle appears under its name: the vault never
- * forgets a bundle that exists, and a failed seal leaves nothing behind.
+ * The outcome is checked before anything else (and before a passphrase is asked). The bundle
+ * is made without holding the vault; the issuer's next sequence number is taken at the end,
+ * in the vault transaction that also appends the envelope to the log and records the bundle,
+ * which is committed before the bundle appears under its name: the vault never forgets a
+ * bundle that exists, and a failed seal leaves nothing behind.
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -190,6 +191,16 @@ done:
 	return rc;
 }
 
+/* outcome-NUMBER-SEQUENCE.amana, in the current folder. */
+static int default_output(const struct outcome *o, uint64_t sequence, char **out, struct err *e)
+{
+	size_t n = 64;
+	if (!(*out = malloc(n)))
+		return err_set(e, ERR_IO, "out of memory");
+	snprintf(*out, n, "outcome-%lld-%llu.amana", (long long)o->number, (unsigned long long)sequence);
+	return 0;
+}
+
 int cli_issue(struct cli_ctx *ctx, struct store *s, struct sealed *sealed, const struct minisign_sec *sk,
 	      uint64_t sequence, const char *out, bool *in_tx, struct err *e)
 {
@@ -334,13 +345,11 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		goto done;
 	}
 
-	/* The sequence number and the record of the bundle: one transaction, held while the
-	 * bundle is made. Another seal on this vault waits for it (up to ten minutes) rather
-	 * than fail: the two must not take the same number. */
-	store_wait(s, cli_wait_ms(CLI_SEAL_WAIT_MS));
-	if (store_begin(s, e) != 0)
-		goto done;
-	in_tx = true;
+	/* The bundle is made outside the vault's lock, under the sequence number the issuer's
+	 * next seal would take; the lock is taken at the end, for the number, the log and the
+	 * record. When another seal took that number meanwhile, only the manifest's part of the
+	 * payload is written again under the next one (or, in the rare case where the number has
+	 * more digits and so other sizes, the bundle is made again under the lock). */
 	struct seal_input in = {
 		.outcome = &o,
 		.sk = sk,
@@ -349,7 +358,7 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		.nrecipients = nrecipients,
 		.created = clock_now(),
 	};
-	if (ledger_next_sequence(s, issuer, &in.sequence, e) != 0)
+	if (ledger_peek_sequence(s, issuer, &in.sequence, e) != 0)
 		goto done;
 	int has_root = cli_seal_root(ctx, sk->key_id, in.created, in.sequence, &root, &chain, e);
 	if (has_root < 0) {
@@ -360,16 +369,11 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		in.root = &root;
 	randombytes_buf(in.bundle_id, sizeof in.bundle_id);
 	randombytes_buf(in.salt_seed, sizeof in.salt_seed);
-	if (!out) {
-		size_t n = 64;
-		if (!(defout = malloc(n))) {
-			err_set(e, ERR_IO, "out of memory");
-			goto done;
-		}
-		snprintf(defout, n, "outcome-%lld-%llu.amana", (long long)o.number,
-			 (unsigned long long)in.sequence);
+	bool named = out != NULL;
+	if (!named && default_output(&o, in.sequence, &defout, e) != 0)
+		goto done;
+	if (!named)
 		out = defout;
-	}
 	if (io_exists(out)) {
 		err_set(e, ERR_IO, "'%s' already exists", out);
 		err_hint(e, "choose another name with -o, or move the existing file away");
@@ -383,10 +387,60 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	prog.on = prog.on && total >= (64u << 20);
 	in.progress = show_progress;
 	in.progress_ctx = &prog;
-	int prc = seal_prepare(&in, &sealed, e);
-	sodium_memzero(in.salt_seed, sizeof in.salt_seed);
-	if (prc != 0)
+	if (seal_prepare(&in, &sealed, e) != 0)
 		goto done;
+
+	/* The lock: another seal on this vault waits for it (up to ten minutes) rather than
+	 * fail, but it is held only for what follows. */
+	store_wait(s, cli_wait_ms(CLI_SEAL_WAIT_MS));
+	if (store_begin(s, e) != 0)
+		goto done;
+	in_tx = true;
+	uint64_t seq;
+	if (ledger_next_sequence(s, issuer, &seq, e) != 0)
+		goto done;
+	if (seq != in.sequence) {
+		if (!named) {
+			free(defout);
+			defout = NULL;
+			if (default_output(&o, seq, &defout, e) != 0)
+				goto done;
+			out = defout;
+			if (io_exists(out)) {
+				err_set(e, ERR_IO, "'%s' already exists", out);
+				err_hint(e, "choose a name with -o, or move the existing file away");
+				goto done;
+			}
+		}
+		if (seal_sequence_fits(&sealed, seq)) {
+			if (seal_resequence(&sealed, seq, e) != 0 || (!named && seal_set_output(&sealed, out, e) != 0))
+				goto done;
+		} else {
+			sealed_free(&sealed);
+			in.sequence = seq;
+			in.out_path = out;
+			if (seal_prepare(&in, &sealed, e) != 0)
+				goto done;
+		}
+		in.sequence = seq;
+	}
+	sodium_memzero(in.salt_seed, sizeof in.salt_seed);
+	/* The issuer's standing, again under the lock: a root rotated or a key revoked while the
+	 * bundle was made is seen here. */
+	struct seal_root now;
+	char *chain_now = NULL;
+	int has_now = cli_seal_root(ctx, sk->key_id, in.created, in.sequence, &now, &chain_now, e);
+	free(chain_now);
+	if (has_now < 0) {
+		err_prefix(e, "cannot seal");
+		goto done;
+	}
+	if (has_now != has_root || (has_root && (strcmp(now.root_id, root.root_id) != 0 ||
+						  now.version != root.version))) {
+		err_set(e, ERR_VERIFY, "the issuer's root changed while the bundle was made");
+		err_hint(e, "seal again: the new bundle will name the root now in force");
+		goto done;
+	}
 	if (cli_issue(ctx, s, &sealed, sk, in.sequence, out, &in_tx, e) != 0)
 		goto done;
 	if (ctx->json) {

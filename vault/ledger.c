@@ -19,6 +19,18 @@
 #include "vault/manifest.h"
 #include "vault/store.h"
 
+int ledger_peek_sequence(struct store *s, const char *issuer, uint64_t *seq, struct err *e)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT last FROM issuer_sequence WHERE issuer = ?1", e);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*seq = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) + 1 : 1;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(s, "cannot read the sequence numbers", e);
+}
+
 int ledger_next_sequence(struct store *s, const char *issuer, uint64_t *seq, struct err *e)
 {
 	sqlite3_stmt *st = store_prepare(s, "INSERT INTO issuer_sequence (issuer, last) VALUES (?1, 1) "

@@ -19,6 +19,10 @@
 struct store;
 struct manifest;
 
+/* The sequence number the issuer's next seal would take, without taking it (and without a
+ * transaction): what a seal prepares with before it takes the vault's lock. */
+int ledger_peek_sequence(struct store *s, const char *issuer, uint64_t *seq, struct err *e);
+
 /* Inside a transaction: the issuer's next sequence number (from 1), reserved. */
 int ledger_next_sequence(struct store *s, const char *issuer, uint64_t *seq, struct err *e);
 

@@ -871,6 +871,21 @@ fail:
 	return -1;
 }
 
+int seal_set_output(struct sealed *s, const char *out_path, struct err *e)
+{
+	char *a = strdup(out_path), *b = strdup(out_path);
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return err_set(e, ERR_IO, "out of memory");
+	}
+	free(s->out_path);
+	free(s->out.path);
+	s->out_path = a;
+	s->out.path = b;
+	return 0;
+}
+
 int seal_commit(struct sealed *s, struct err *e)
 {
 	if (!s->written)

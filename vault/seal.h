@@ -104,6 +104,10 @@ int seal_resequence(struct sealed *s, uint64_t sequence, struct err *e);
 int seal_write(struct sealed *s, const char *checkpoint, size_t checkpoint_len,
 	       const char *proof, size_t proof_len, struct err *e);
 
+/* Changes the name the bundle will take (in the same folder as the one seal_prepare was
+ * given: the temporary stays where it is). For a default name that carries the sequence. */
+int seal_set_output(struct sealed *s, const char *out_path, struct err *e);
+
 /* Links the written bundle under the output path (never over an existing file) and removes
  * the temporary name. On failure the temporary is kept, not removed: the caller has recorded
  * the bundle by then and tells the user where it is. */

@@ -178,19 +178,11 @@ static int inner_manifest(struct verify_report *r, struct inner *x, uint64_t siz
 		fd = stage_create(stage, "manifest.sqlite", e);
 		x->mpath = io_join(stage->tmp, "manifest.sqlite");
 	} else {
-		char tmpl[] = "/tmp/amana-verify.XXXXXX";
-		const char *td = getenv("TMPDIR");
-		x->tmpdir = td && *td ? io_join(td, "amana-verify.XXXXXX") : strdup(tmpl);
-		if (x->tmpdir && io_mkdtemp(x->tmpdir) == 0) {
-			x->mpath = io_join(x->tmpdir, "manifest.sqlite");
-			if (x->mpath)
-				fd = open(x->mpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		} else {
-			free(x->tmpdir);
-			x->tmpdir = NULL;
-		}
+		x->mpath = io_join(x->tmpdir, "manifest.sqlite");
+		if (x->mpath)
+			fd = open(x->mpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
-			err_errno(e, ERR_IO, "cannot create a temporary folder for the manifest");
+			err_errno(e, ERR_IO, "cannot create the manifest's temporary file");
 	}
 	if (fd < 0 || !x->mpath) {
 		if (fd >= 0)
@@ -412,6 +404,17 @@ static int check_inner(const struct verify_input *in, struct verify_report *r, s
 	}
 	if (hashq_new(&x.hq, e) != 0 || tar_reader_open_cb(&x.t, plain_read, dec, "the payload", e) != 0)
 		goto done;
+	if (!stage) {
+		/* Without an output, the manifest goes to a private folder under TMPDIR. */
+		const char *td = getenv("TMPDIR");
+		x.tmpdir = td && *td ? io_join(td, "amana-verify.XXXXXX") : strdup("/tmp/amana-verify.XXXXXX");
+		if (!x.tmpdir || io_mkdtemp(x.tmpdir) != 0) {
+			free(x.tmpdir);
+			x.tmpdir = NULL;
+			err_errno(e, ERR_IO, "cannot create a temporary folder for the manifest");
+			goto done;
+		}
+	}
 
 	if (r->env.format == 3) {
 		if (inner_files_first(&x, stage, &seen, &nseen, &size, e) != 0 ||

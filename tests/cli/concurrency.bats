@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # Concurrency (issue 8, point 4): several amana processes on one vault at once never corrupt
-# it and never reuse a sequence number or a log index. A seal holds one vault transaction
-# (BEGIN IMMEDIATE) from taking its sequence number until the bundle is recorded; every
-# other writer waits for it, saying so after a second, up to the busy timeout (two minutes;
+# it and never reuse a sequence number or a log index. A seal makes its bundle without the
+# vault's lock, under the number it expects to take (issue 14), then holds one vault
+# transaction (BEGIN IMMEDIATE) to take its sequence number, append the log and record the
+# bundle; every other writer waits for that, saying so after a second, up to the busy timeout (two minutes;
 # another seal waits up to ten; AMANA_BUSY_TIMEOUT=SECONDS sets both), and then fails cleanly
 # with exit 4, "the vault is busy".
 #
@@ -130,6 +131,67 @@ sealing() {
 	vault_ok "$T/m/vault.db"
 }
 
+@test "a seal holds the vault only at its end: a seal started later finishes while the first is mid-way; the first takes the next number and its default name follows it" {
+	# a stops mid-way through making its bundle (its temporary just created), having
+	# prepared under sequence 1 and the name outcome-24-1.amana.
+	bgrun a env LD_PRELOAD="$BATS_FILE_TMPDIR/shim.so" AMANA_SHIM="mkostemp:1:after:wait=$T/bar" \
+		"$AMANA" seal big/outcome.json -s sec.key --to "تونس"
+	poll '[ -e "$T/bar.reached" ]' "$PID_a"
+	# Meanwhile b seals from start to end: had a held the vault, b would give up after 3 s
+	# with exit 4.
+	AMANA_BUSY_TIMEOUT=3 run -0 amana seal mid/outcome.json -s sec.key --to "تونس" -o b.amana
+	[ "$(env_field b.amana sequence)" = 1 ]
+	touch "$T/bar.go"
+	bgwait a
+	[ "$RC_a" = 0 ] || { cat "$T/a.log" >&2; return 1; }
+	# a took the next number, and the name that goes with it.
+	[ ! -e outcome-24-1.amana ]
+	[ "$(env_field outcome-24-2.amana sequence)" = 2 ]
+	[ "$(proof_index outcome-24-2.amana)" = 1 ]
+	[ "$(proof_index b.amana)" = 0 ]
+	[ "$(q "$AMANA_HOME/vault.db" "select group_concat(sequence, ' ') from (select sequence from bundles where direction = 'issued' order by sequence)")" = "1 2" ]
+	[ "$(q "$AMANA_HOME/vault.db" "select group_concat(idx, ' ') from (select idx from log_leaves order by idx)")" = "0 1" ]
+	[ -z "$(ls -A | grep -F '.amana-' || true)" ]
+	run -0 amana log verify
+	vault_ok "$AMANA_HOME/vault.db"
+	run -0 member open b.amana -i tn.key -o out-b
+	run -0 member open outcome-24-2.amana -i tn.key -o out-a
+	cmp big/rec.bin out-a/files/rec.bin
+	cmp mid/rec.bin out-b/files/rec.bin
+	# The manifest inside names sequence 2 too, and its signature says so.
+	[ "$(sqlite3 out-a/manifest.sqlite "select value from meta where key = 'sequence'")" = 2 ]
+	grep -q "^trusted comment: amana-manifest/1 $(env_field outcome-24-2.amana bundle-id) 2\$" out-a/manifest.sqlite.minisig
+}
+
+@test "a seal whose expected number was taken and whose next one has more digits is made again under the lock, and is sound" {
+	mkdir small
+	cat >small/outcome.json <<-'EOF'
+	{"conference":{"series":"المؤتمر","number":24,"title":"ملخص","venue":"","held_from":"","held_to":"","organizer":""},
+	 "participants":[],"records":[{"kind":"statement","lang":"ar","title":"ملخص","body":"نص قصير"}]}
+	EOF
+	local i
+	for i in 1 2 3 4 5 6 7 8; do
+		run -0 amana seal small/outcome.json -s sec.key --to "تونس" -o "s$i.amana"
+	done
+	# a prepares under 9; b takes 9; a's number is 10, one digit more.
+	bgrun a env LD_PRELOAD="$BATS_FILE_TMPDIR/shim.so" AMANA_SHIM="mkostemp:1:after:wait=$T/bar" \
+		"$AMANA" seal mid/outcome.json -s sec.key --to "تونس" -o a.amana
+	poll '[ -e "$T/bar.reached" ]' "$PID_a"
+	AMANA_BUSY_TIMEOUT=3 run -0 amana seal small/outcome.json -s sec.key --to "تونس" -o b.amana
+	[ "$(env_field b.amana sequence)" = 9 ]
+	touch "$T/bar.go"
+	bgwait a
+	[ "$RC_a" = 0 ] || { cat "$T/a.log" >&2; return 1; }
+	[ "$(env_field a.amana sequence)" = 10 ]
+	[ "$(proof_index a.amana)" = 9 ]
+	[ "$(q "$AMANA_HOME/vault.db" "select count(*) || ' ' || min(idx) || ' ' || max(idx) from log_leaves")" = "10 0 9" ]
+	[ -z "$(ls -A | grep -F '.amana-' || true)" ]
+	run -0 amana log verify
+	run -0 member open a.amana -i tn.key -o out-a
+	cmp mid/rec.bin out-a/files/rec.bin
+	[ "$(sqlite3 out-a/manifest.sqlite "select value from meta where key = 'sequence'")" = 10 ]
+}
+
 @test "a seal and trust add / recipient add at the same time: the short commands wait and both succeed" {
 	mkkey_sign "شاهد" w >/dev/null
 	mkkey_enc "مصر" eg >/dev/null
@@ -164,16 +226,16 @@ sealing() {
 
 @test "a seal that holds the vault past the busy timeout: a concurrent change fails cleanly with exit 4, then works" {
 	mkkey_enc "مصر" eg >/dev/null
-	bgrun s "$AMANA" seal big/outcome.json -s sec.key --to "تونس" -o s.amana
-	poll 'sealing s.amana' "$PID_s"
-	# The seal stands still inside its transaction, as a seal of a recording of many GiB
-	# would still be working.
-	kill -STOP "$PID_s"
+	# The seal stands still inside its transaction (at the fsync of the finished bundle,
+	# which comes after the log append), as a seal on a very slow disk would.
+	bgrun s env LD_PRELOAD="$BATS_FILE_TMPDIR/shim.so" AMANA_SHIM="fsync:1:before:wait=$T/hold" \
+		"$AMANA" seal big/outcome.json -s sec.key --to "تونس" -o s.amana
+	poll '[ -e "$T/hold.reached" ]' "$PID_s"
 	local t0 t1
 	t0=$(date +%s%N)
 	AMANA_BUSY_TIMEOUT=3 run -4 amana recipient add eg.pub --name "مصر"
 	t1=$(date +%s%N)
-	kill -CONT "$PID_s"
+	touch "$T/hold.go"
 	note "recipient add gave up after $(((t1 - t0) / 1000000)) ms (AMANA_BUSY_TIMEOUT=3)"
 	[ $(((t1 - t0) / 1000000)) -ge 3000 ]
 	assert_stderr_has "waiting for another amana that is writing to this vault"
