@@ -81,11 +81,11 @@ mkroot() {
 	[[ "$output" == *'"through":"root"'* ]]
 	[[ "$output" == *'"key_state":"valid"'* ]]
 	run -0 tun verify conference-24-jordan.amana
-	# The old secretariat vault, given the same root, seals format 2 bundles that name it.
+	# The old secretariat vault, given the same root, seals format 3 bundles that name it.
 	run -0 sec trust add root.txt
 	cp -R "$TOP/docs/examples/conference-24" src
 	run -0 sec seal src/outcome.json -s secretariat.key --to "تونس" -o third.amana
-	tar -xOf third.amana envelope | grep -q '^format: amana-bundle/2$'
+	tar -xOf third.amana envelope | grep -q '^format: amana-bundle/3$'
 	tar -xOf third.amana envelope | grep -q '^root: '
 	run -0 tun open third.amana -i tunisia.key -o third
 	# A fresh vault that pins only the root accepts the format 1 bundles and the record proof.

@@ -104,10 +104,11 @@ json() {
 	assert_stderr_has "every check passed"
 	[ -f "jo-out/files/التوصيات.txt" ]
 	cmp "$EX/التوصيات.txt" "jo-out/files/التوصيات.txt"
-	# Stock age opens the payload with the new state's key: a tar, manifest first.
+	# Stock age opens the payload with the new state's key: a tar, the manifest last (format 3).
 	tar -xOf v2.amana payload.age >p2.age
 	age -d -i jo.key p2.age >inner.tar
-	[ "$(tar -tf inner.tar | head -n 1)" = manifest.sqlite ]
+	[ "$(tar -tf inner.tar | tail -n 2 | tr '\n' ' ')" = "manifest.sqlite manifest.sqlite.minisig " ]
+	[ "$(env_field v2.amana format)" = amana-bundle/3 ]
 	# The first recipients still open it.
 	run -0 member tn open v2.amana -i tn.key -o tn-out
 	run -0 member eg verify v2.amana -i eg.key

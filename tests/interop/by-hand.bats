@@ -102,7 +102,7 @@ forge() {
 }
 
 # reseal NAME RECIPIENT...: re-makes a bundle from $T/forge-NAME/outer and inner: the inner tar
-# in amana's member order, encrypted to the recipients given (age1...), a new payload line in
+# in amana's member order (format 3: the files, then the manifest and its signature), encrypted to the recipients given (age1...), a new payload line in
 # the envelope, the envelope signed again with the issuer's key as amana signs it, the log
 # members (if the bundle had them) carried over unchanged; a file $T/forge-NAME/trailer is
 # appended to the inner tar. The result goes to the folder NAME (see case_dir).
@@ -113,7 +113,7 @@ reseal() {
 	for r in "$@"; do args+=(-r "$r"); done
 	(
 		cd "$w/inner" || exit 1
-		{ printf '%s\n' manifest.sqlite manifest.sqlite.minisig; find files -type f | LC_ALL=C sort; } >../order
+		{ find files -type f | LC_ALL=C sort; printf '%s\n' manifest.sqlite manifest.sqlite.minisig; } >../order
 		tar --format=ustar --owner=0 --group=0 --numeric-owner --mtime=@0 -cf ../inner.tar -T ../order
 		if [ -e ../trailer ]; then cat ../trailer >>../inner.tar; fi
 		cd ../outer || exit 1
@@ -128,7 +128,7 @@ reseal() {
 		id=$(sed -n 's/^bundle-id: //p' envelope)
 		seq=$(sed -n 's/^sequence: //p' envelope)
 		minisign -S -W -s "$T/secretariat.key" -m envelope -x envelope.minisig \
-			-c "amana envelope signature" -t "amana-bundle/2 $id $seq" >/dev/null
+			-c "amana envelope signature" -t "amana-bundle/3 $id $seq" >/dev/null
 		set -- envelope envelope.minisig
 		if [ -e root ]; then set -- "$@" root; fi
 		set -- "$@" payload.age
@@ -157,8 +157,27 @@ reseal() {
 	assert_stderr_has "payload.body: OK"
 	assert_stderr_has "inner/files/التوصيات.txt: OK"
 	assert_stderr_has "leaves/14.bin: OK"
+	# It is format 3: the manifest and its signature are the payload's last members.
+	grep -qx 'format: amana-bundle/3' good/bundle/envelope
+	[ "$(tail -n 2 good/inner.found | tr '\n' ' ')" = "manifest.sqlite manifest.sqlite.minisig " ]
 	# and amana agrees
 	run -0 amana verify conference-24.amana -i tunisia.key
+}
+
+@test "a format 2 bundle (tests/fixtures/v2, manifest first) passes every step too" {
+	local fx=$TOP/tests/fixtures/v2
+	mkdir v2
+	cp "$fx/conference-24.amana" "$fx/tunisia.key" v2/
+	chmod 600 v2/tunisia.key
+	cp "$fx/sec.pub" v2/secretariat.pub
+	cp "$fx/root-v1.txt" v2/secretariat-root.txt
+	by_hand 0 v2
+	for i in $(seq 0 11); do
+		assert_stderr_has "step $i passed"
+	done
+	grep -qx 'format: amana-bundle/2' v2/bundle/envelope
+	[ "$(head -n 2 v2/inner.found | tr '\n' ' ')" = "manifest.sqlite manifest.sqlite.minisig " ]
+	assert_stderr_has "inner/files/التوصيات.txt: OK"
 }
 
 # GNU tar escapes in its listings what it does not count as printable, even under C.UTF-8:
@@ -216,7 +235,7 @@ reseal() {
 		cd "$T/forge-other/outer" || exit 1
 		id=$(sed -n 's/^bundle-id: //p' envelope)
 		minisign -S -W -s "$T/forger.key" -m envelope -x envelope.minisig \
-			-c "amana envelope signature" -t "amana-bundle/2 $id 1" >/dev/null
+			-c "amana envelope signature" -t "amana-bundle/3 $id 1" >/dev/null
 		amanatar ../bundle.amana $(tar -tf "$T/conference-24.amana")
 	)
 	case_dir other "$T/forge-other/bundle.amana"
@@ -511,7 +530,7 @@ readdressed_case() {
 		id=$(sed -n 's/^bundle-id: //p' envelope)
 		seq=$(sed -n 's/^sequence: //p' envelope)
 		minisign -S -W -s "$T/secretariat.key" -m envelope -x envelope.minisig \
-			-c "amana envelope signature" -t "amana-bundle/2 $id $seq" >/dev/null
+			-c "amana envelope signature" -t "amana-bundle/3 $id $seq" >/dev/null
 		amanatar ../forge-add.amana envelope envelope.minisig root addendum.age payload.age log/checkpoint log/proof
 	)
 	readdressed_case fa "$T/forge-add.amana"

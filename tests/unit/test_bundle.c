@@ -1515,7 +1515,13 @@ struct craft {
 	bool records_root_zero;		 /* meta's (and the envelope's) root is all zeros */
 	bool no_manifest_sig;		 /* the payload has no manifest.sqlite.minisig */
 	bool sig_before_manifest;
+	bool no_manifest;		 /* format 3: neither the manifest nor its signature */
+	const char *after_sig;		 /* format 3: a member written after the signature */
 };
+
+/* Whether craft_bundle writes format 3 (the files first, the manifest and its signature
+ * last; the envelope's digests split) rather than format 1: the inner tests run for both. */
+static bool craft_format3;
 
 static const struct craft_file two_files[] = {
 	{"a.txt", "alpha\n"},
@@ -1682,11 +1688,13 @@ static char *craft_bundle(const struct craft *c)
 	struct buf inner = {0};
 	struct tar_writer *w;
 	assert_int_equal(tar_writer_open(&w, buf_write, &inner, CREATED, &e), 0);
-	if (c->sig_before_manifest)
-		assert_int_equal(tar_writer_file(w, "manifest.sqlite.minisig", msig, strlen(msig), &e), 0);
-	assert_int_equal(tar_writer_file(w, "manifest.sqlite", mbytes, mlen, &e), 0);
-	if (!c->no_manifest_sig && !c->sig_before_manifest)
-		assert_int_equal(tar_writer_file(w, "manifest.sqlite.minisig", msig, strlen(msig), &e), 0);
+	if (!craft_format3) {
+		if (c->sig_before_manifest)
+			assert_int_equal(tar_writer_file(w, "manifest.sqlite.minisig", msig, strlen(msig), &e), 0);
+		assert_int_equal(tar_writer_file(w, "manifest.sqlite", mbytes, mlen, &e), 0);
+		if (!c->no_manifest_sig && !c->sig_before_manifest)
+			assert_int_equal(tar_writer_file(w, "manifest.sqlite.minisig", msig, strlen(msig), &e), 0);
+	}
 	if (c->held) {
 		for (size_t i = 0; i < c->nheld; i++)
 			assert_int_equal(tar_writer_file(w, c->held[i], c->held_data[i], strlen(c->held_data[i]), &e), 0);
@@ -1696,6 +1704,15 @@ static char *craft_bundle(const struct craft *c)
 			snprintf(name, sizeof name, "files/%s", c->listed[i].path);
 			assert_int_equal(tar_writer_file(w, name, c->listed[i].data, strlen(c->listed[i].data), &e), 0);
 		}
+	}
+	if (craft_format3 && !c->no_manifest) {
+		if (c->sig_before_manifest)
+			assert_int_equal(tar_writer_file(w, "manifest.sqlite.minisig", msig, strlen(msig), &e), 0);
+		assert_int_equal(tar_writer_file(w, "manifest.sqlite", mbytes, mlen, &e), 0);
+		if (!c->no_manifest_sig && !c->sig_before_manifest)
+			assert_int_equal(tar_writer_file(w, "manifest.sqlite.minisig", msig, strlen(msig), &e), 0);
+		if (c->after_sig)
+			assert_int_equal(tar_writer_file(w, c->after_sig, "x\n", 2, &e), 0);
 	}
 	assert_int_equal(tar_writer_close(w, &e), 0);
 	free(mbytes);
@@ -1717,9 +1734,27 @@ static char *craft_bundle(const struct craft *c)
 
 	/* The envelope and its signature. */
 	uint8_t pd[64];
-	crypto_generichash(pd, 64, payload.p, payload.n, NULL, 0);
-	hex(env.payload_blake2b, pd, 64);
-	env.payload_size = payload.n;
+	if (craft_format3) {
+		/* The age header ends with the LF of its MAC line; its digest and the body's apart. */
+		const unsigned char *mac = NULL;
+		for (size_t i = 0; i + 5 <= payload.n && !mac; i++)
+			if (memcmp(payload.p + i, "\n--- ", 5) == 0)
+				mac = payload.p + i + 1;
+		assert_non_null(mac);
+		const unsigned char *lf = memchr(mac, '\n', payload.n - (size_t)(mac - payload.p));
+		assert_non_null(lf);
+		env.format = 3;
+		env.header_size = (uint64_t)(lf + 1 - payload.p);
+		crypto_generichash(pd, 64, payload.p, env.header_size, NULL, 0);
+		hex(env.header_blake2b, pd, 64);
+		crypto_generichash(pd, 64, payload.p + env.header_size, payload.n - env.header_size, NULL, 0);
+		hex(env.payload_blake2b, pd, 64);
+		env.payload_size = payload.n - env.header_size;
+	} else {
+		crypto_generichash(pd, 64, payload.p, payload.n, NULL, 0);
+		hex(env.payload_blake2b, pd, 64);
+		env.payload_size = payload.n;
+	}
 	env.issuer_name = strdup(issuer_name);
 	env.conference = strdup("s 3");
 	env.title = strdup("عنوان");
@@ -1955,6 +1990,28 @@ static void test_inner_manifest(void **state)
 	craft_refused(&c, verify_only, "root", "a wrong records root");
 }
 
+/* The same hostile payloads in format 3, where the manifest comes after the files: each
+ * is refused as well, with nothing left behind. */
+static void test_inner_format3(void **state)
+{
+	craft_format3 = true;
+	test_inner_baseline(state);
+	test_inner_files(state);
+	test_inner_paths(state);
+	test_inner_manifest(state);
+	/* Format 3 only: a payload that ends without its manifest, and a member after the
+	 * manifest's signature. */
+	static const int format_only3[] = {ERR_FORMAT, 0};
+	struct craft c = {.listed = two_files, .nlisted = 2};
+	c.no_manifest_sig = true;
+	craft_refused(&c, format_only3, "manifest.sqlite.minisig", "format 3 without the manifest's signature");
+	c = (struct craft){.listed = two_files, .nlisted = 2, .no_manifest = true};
+	craft_refused(&c, format_only3, "without its manifest", "format 3 without the manifest");
+	c = (struct craft){.listed = two_files, .nlisted = 2, .after_sig = "files/zz.txt"};
+	craft_refused(&c, format_only3, NULL, "format 3 with a file after the manifest's signature");
+	craft_format3 = false;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1973,6 +2030,7 @@ int main(void)
 		cmocka_unit_test(test_inner_files),
 		cmocka_unit_test(test_inner_paths),
 		cmocka_unit_test(test_inner_manifest),
+		cmocka_unit_test(test_inner_format3),
 	};
 	return cmocka_run_group_tests_name("bundle", tests, group_setup, group_teardown);
 }
