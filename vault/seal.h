@@ -1,25 +1,27 @@
 /*
  * seal.h - turning a checked outcome into a bundle (docs/format.md has the format).
  *
- * The work, in order:
- *  1. salts and leaves for every record, their Merkle root;
- *  2. a placeholder manifest (digests all zero): its size fixes where in the inner tar the
- *     attachments begin;
- *  3. the inner tar's tail measured (headers only), which gives payload.age's size and so
- *     the envelope's: payload.age is written in place in the output, after room for them;
- *  4. each attachment read once, hashed (BLAKE2b-512, on a second core) as it goes into the
- *     inner tar, which is encrypted chunk by chunk (see age_chunked.h);
- *  5. the real manifest (same size), its signature, and the inner tar's beginning, encrypted
- *     into the payload's first chunks;
- *  6. payload.age hashed (read back from the page cache): the envelope written, signed, and
- *     put in front of it.
- * Then the caller may add the log members (seal_write) and decides when the bundle appears
- * (seal_commit): the caller records it in the vault first, so that a bundle never exists
- * that the vault does not know about.
+ * The work, in order (format 3: the inner tar holds the files first, the manifest last):
+ *  1. the manifest, the records streamed in from the outcome (salts, leaves, their Merkle
+ *     root as they pass), the files' digests left as zeros of their fixed length;
+ *  2. the inner tar's size, measured from the headers alone, which gives payload.age's size
+ *     and so the envelope's: payload.age is written in place in the output, after room for
+ *     the envelope and its signature;
+ *  3. each attachment read once: hashed (BLAKE2b-512, its own thread) as it goes into the
+ *     inner tar, whose 64 KiB chunks are sealed on a second thread and hashed (the body's
+ *     BLAKE2b-512) and written on a third, in order;
+ *  4. the digests and the sequence written into the manifest in place, its signature, the
+ *     tar's end: the payload's last chunks; the body's digest; the envelope, signed, and the
+ *     bundle's head written in front; all of it fsynced.
+ * The sequence is the caller's guess (the issuer's next number): seal_resequence writes step 4
+ * again for another number of the same width, from a copy of the body's hash state taken
+ * where the manifest's part begins. Then the caller adds the log members (seal_write) and
+ * decides when the bundle appears (seal_commit): the caller records it in the vault first, so
+ * that a bundle never exists that the vault does not know about.
  *
- * Memory stays flat: a few 64 KiB chunks and a 1 MiB read buffer, whatever the attachments
- * weigh. All temporaries live in a private folder beside the output and are removed by
- * sealed_free (and by the signal handler of io.c).
+ * Memory stays flat: 32 chunks in flight, a 1 MiB read buffer, SQLite's page cache, whatever
+ * the attachments weigh or the records number. All temporaries live in a private folder
+ * beside the output and are removed by sealed_free (and by the signal handler of io.c).
  */
 #ifndef AMANA_SEAL_H
 #define AMANA_SEAL_H
