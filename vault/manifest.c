@@ -55,6 +55,29 @@ static int put_meta(sqlite3 *db, sqlite3_stmt *st, const char *k, const char *v,
 	return bind_exec(db, st, e);
 }
 
+/* One row of the records table, for outcome_each_record. */
+struct record_rows {
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	const uint8_t (*salts)[32], (*leaves)[32];
+};
+
+static int insert_record(void *ctx, uint64_t seq, const struct outcome_record *x, struct err *e)
+{
+	struct record_rows *w = ctx;
+	char salt[65], leaf[65];
+	hex(salt, w->salts[seq - 1], 32);
+	hex(leaf, w->leaves[seq - 1], 32);
+	sqlite3_bind_int64(w->st, 1, (sqlite3_int64)seq);
+	sqlite3_bind_text(w->st, 2, x->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(w->st, 3, x->lang, -1, SQLITE_STATIC);
+	sqlite3_bind_text(w->st, 4, x->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(w->st, 5, x->body, (int)x->body_len, SQLITE_STATIC);
+	sqlite3_bind_text(w->st, 6, salt, 64, SQLITE_TRANSIENT);
+	sqlite3_bind_text(w->st, 7, leaf, 64, SQLITE_TRANSIENT);
+	return bind_exec(w->db, w->st, e);
+}
+
 int manifest_build(const char *path, const struct outcome *o, const struct manifest_meta *meta,
 		   const uint8_t (*salts)[32], const uint8_t (*leaves)[32],
 		   const uint8_t (*digests)[64], const struct manifest_recipient *r, size_t nr,
@@ -123,21 +146,9 @@ int manifest_build(const char *path, const struct outcome *o, const struct manif
 
 	if (sqlite3_prepare_v2(db, "INSERT INTO records VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &st, NULL) != SQLITE_OK)
 		goto sqlfail;
-	for (size_t i = 0; i < o->nrecords; i++) {
-		const struct outcome_record *x = &o->records[i];
-		char salt[65], leaf[65];
-		hex(salt, salts[i], 32);
-		hex(leaf, leaves[i], 32);
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)i + 1);
-		sqlite3_bind_text(st, 2, x->kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, x->lang, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, x->title, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, x->body, (int)x->body_len, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, salt, 64, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 7, leaf, 64, SQLITE_TRANSIENT);
-		if (bind_exec(db, st, e) != 0)
-			goto done;
-	}
+	struct record_rows rows = {db, st, salts, leaves};
+	if (outcome_each_record(o, insert_record, &rows, e) != 0)
+		goto done;
 	sqlite3_finalize(st);
 
 	if (sqlite3_prepare_v2(db, "INSERT INTO files VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL) != SQLITE_OK)

@@ -647,6 +647,22 @@ int seal_write_head(struct sealed *s, int fd, uint64_t *len, struct err *e)
 	return 0;
 }
 
+/* Salts, leaves and the tree of the records, for outcome_each_record. */
+struct leaf_walk {
+	const struct seal_input *in;
+	struct merkle_tree *tree;
+	uint8_t (*salts)[32], (*leaves)[32];
+};
+
+static int leaf_of_record(void *ctx, uint64_t seq, const struct outcome_record *r, struct err *e)
+{
+	struct leaf_walk *w = ctx;
+	struct record_fields f = {seq, r->kind, r->lang, r->title, r->body, r->body_len};
+	record_salt(w->in->salt_seed, seq, w->salts[seq - 1]);
+	record_leaf(w->in->bundle_id, &f, w->salts[seq - 1], w->leaves[seq - 1]);
+	return merkle_tree_append(w->tree, w->leaves[seq - 1], e);
+}
+
 int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e)
 {
 	const struct outcome *o = in->outcome;
@@ -695,14 +711,9 @@ int seal_prepare(const struct seal_input *in, struct sealed *s, struct err *e)
 	meta.records_count = o->nrecords;
 	struct merkle_tree tree;
 	merkle_tree_init(&tree);
-	for (size_t i = 0; i < o->nrecords; i++) {
-		const struct outcome_record *r = &o->records[i];
-		struct record_fields f = {i + 1, r->kind, r->lang, r->title, r->body, r->body_len};
-		record_salt(in->salt_seed, i + 1, salts[i]);
-		record_leaf(in->bundle_id, &f, salts[i], leaves[i]);
-		if (merkle_tree_append(&tree, leaves[i], e) != 0)
-			goto done;
-	}
+	struct leaf_walk lw = {in, &tree, salts, leaves};
+	if (outcome_each_record(o, leaf_of_record, &lw, e) != 0)
+		goto done;
 	uint8_t root[32];
 	merkle_tree_root(&tree, root);
 	to_hex(meta.records_root, root, 32);
