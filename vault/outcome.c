@@ -450,6 +450,14 @@ static int hex_value(int c)
 	return -1;
 }
 
+/* A high surrogate's escape followed by anything but its low half stands alone. */
+static void orphan(uint32_t *high, bool *lone)
+{
+	if (*high)
+		*lone = true;
+	*high = 0;
+}
+
 /* A string, at its opening quote: its decoded text goes to b (NULL: nowhere). *lone is set
  * when a \u escape leaves half of a surrogate pair alone (SQLite wrote such text as bytes
  * that are not UTF-8, which were refused: they still are). */
@@ -478,8 +486,7 @@ static int string(struct parser *p, struct sbuf *b, bool *lone)
 			cols++;
 		}
 		if (i > p->pos) {
-			if (high)
-				*lone = true, high = 0;
+			orphan(&high, lone);
 			if (sbuf_put(p, b, p->buf + p->pos, i - p->pos) != 0)
 				return -1;
 			p->col += cols;
@@ -498,8 +505,7 @@ static int string(struct parser *p, struct sbuf *b, bool *lone)
 		if (c < 0x20)
 			return syntax(p, "a control character inside a string (write it as an escape)");
 		if (c >= 0x80) {
-			if (high)
-				*lone = true, high = 0;
+			orphan(&high, lone);
 			if (take_utf8(p, b, c) != 0)
 				return -1;
 			continue;
@@ -532,8 +538,7 @@ static int string(struct parser *p, struct sbuf *b, bool *lone)
 				v = 0x10000 + ((high - 0xd800) << 10) + (v - 0xdc00);
 				high = 0;
 			} else {
-				if (high)
-					*lone = true, high = 0;
+				orphan(&high, lone);
 				if (v >= 0xd800 && v <= 0xdbff) {
 					high = v;
 					continue;
@@ -548,8 +553,7 @@ static int string(struct parser *p, struct sbuf *b, bool *lone)
 		if (!m)
 			return syntax_at(p, line, col, "an unknown escape in a string");
 		advance(p);
-		if (high)
-			*lone = true, high = 0;
+		orphan(&high, lone);
 		if (sbuf_put(p, b, &to[m - from], 1) != 0)
 			return -1;
 	}
