@@ -1,25 +1,40 @@
 /*
- * outcome.c - reading and checking outcome.json with SQLite's json_tree. See outcome.h.
+ * outcome.c - reading and checking outcome.json as a stream. See outcome.h.
  *
- * json_tree gives every value of the document once, parents before children, with its JSON
- * path; a small state machine keyed by the ids of the few containers we expect turns the
- * rows into struct outcome, refusing anything it does not expect where it sees it. One pass,
- * so a 100,000-record outcome costs no more than reading it.
+ * A small recursive-descent reader over a 64 KiB window of the file (or over the caller's
+ * memory) checks RFC 8259 syntax, UTF-8 and every rule of docs/format.md in one pass, keeping
+ * only what is small: the conference, the participants, the attachments, one key per level
+ * and the text of the value being read, each bounded by its field's limit. The records are
+ * counted, not kept; outcome_each_record reads the source again with the same reader and
+ * hands them over one at a time, and the BLAKE2b-256 of the bytes, taken on both passes,
+ * says whether the file changed in between.
+ *
+ * When a document has several faults, the one reported is the one the earlier, SQLite-based
+ * reader reported: a NUL byte before text that is not UTF-8, before an escaped NUL, before a
+ * syntax error, before a broken rule, before a missing key. So after a broken rule the
+ * reader goes on checking syntax only, and after a syntax error it goes on looking for the
+ * bytes that outrank it.
  */
 #include "vault/outcome.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
-#include <sqlite3.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vault/bundle.h"
 #include "vault/clock.h"
 #include "vault/io.h"
-#include "vault/store.h"
 #include "vault/text.h"
+
+#define READ_CHUNK (64u << 10) /* the window over a file */
+#define JSON_DEPTH_MAX 32      /* outcome.json needs 4 */
+#define KEY_KEEP 256           /* bytes of a key kept for messages; the known keys are shorter */
 
 /* The keys of each object, in the order they are checked for presence. */
 static const char *const root_keys[] = {"conference", "participants", "records", "attachments", NULL};
@@ -31,104 +46,1145 @@ static const char *const att_keys[] = {"path", "caption", "record", NULL};
 static int key_index(const char *const *keys, const char *k)
 {
 	for (int i = 0; keys[i]; i++)
-		if (k && strcmp(keys[i], k) == 0)
+		if (strcmp(keys[i], k) == 0)
 			return i;
 	return -1;
 }
 
-/* "$.records[2].body" -> "records[2].body"; "$" -> "the top level". SQLite quotes keys
- * that are not plain identifiers ($."held_from"); plain ones lose their quotes here. Returns
- * a pointer to a static buffer. */
-static const char *where(const char *fullkey)
-{
-	static char buf[OUTCOME_PATH_MAX + 256];
-	if (!fullkey || strcmp(fullkey, "$") == 0)
-		return "the top level";
-	const char *s = fullkey[0] == '$' && fullkey[1] == '.' ? fullkey + 2 : fullkey;
-	size_t o = 0;
-	while (*s && o + 1 < sizeof buf) {
-		if (*s == '"') {
-			const char *end = strchr(s + 1, '"');
-			size_t k = end ? (size_t)(end - s - 1) : 0;
-			if (end && k > 0 && strspn(s + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == k) {
-				if (o + k + 1 >= sizeof buf)
-					break;
-				memcpy(buf + o, s + 1, k);
-				o += k;
-				s = end + 1;
-				continue;
-			}
-		}
-		buf[o++] = *s++;
-	}
-	buf[o] = '\0';
-	return buf;
-}
+/* ---- the reader --------------------------------------------------------------------------- */
 
-struct parse {
-	sqlite3_stmt *st;
-	struct outcome *o;
-	struct err *e;
-	/* ids of the containers (json_tree's id column); -1 until seen */
-	sqlite3_int64 root, conf, parts, recs, atts, cur, cur_array;
-	unsigned root_seen, conf_seen, cur_seen;
-	size_t cap_parts, cap_recs, cap_atts;
+/* What can be wrong, most important first (see the header above). An error of a lower rank
+ * replaces the one held; one of the same or a higher rank is not reported. */
+enum rank { R_SIZE = 1, R_NUL, R_UTF8, R_ESC_NUL, R_SYNTAX, R_RULE, R_NONE };
+
+/* What a value is expected to be, from where it stands in the document. */
+enum ctx { C_SKIP, C_ROOT, C_CONF, C_PARTS, C_PART, C_RECS, C_REC, C_ATTS, C_ATT, C_FIELD };
+
+/* JSON types, named as SQLite's json_type names them ("expected an integer, found real"). */
+enum type { T_NULL, T_TRUE, T_FALSE, T_INT, T_REAL, T_TEXT, T_ARRAY, T_OBJECT };
+static const char *const type_names[] = {"null", "true", "false", "integer", "real", "text", "array", "object"};
+
+/* Decoded text: at most max bytes are kept, NUL-terminated; over says there were more. */
+struct sbuf {
+	char *p;
+	size_t n, cap, max;
+	bool over;
 };
 
-/* Column accessors for the current row. */
-static const char *row_key(struct parse *p) { return (const char *)sqlite3_column_text(p->st, 2); }
-static const char *row_type(struct parse *p) { return (const char *)sqlite3_column_text(p->st, 3); }
-static const char *row_path(struct parse *p) { return where((const char *)sqlite3_column_text(p->st, 5)); }
+/* One open object or array, for the JSON path in messages. */
+struct frame {
+	bool array;
+	bool has_key;
+	size_t index;		  /* array: the element being read */
+	char key[KEY_KEEP + 1];	  /* object: the key of the member being read, cut to KEY_KEEP */
+};
 
-static int fail(struct parse *p, const char *what)
+struct parser {
+	struct outcome *o; /* NULL on outcome_each_record's pass, which keeps nothing */
+	struct err *e;
+
+	/* The source: buf[0..n) is the window, at offset base of the document. */
+	int fd;		   /* -1 when buf is the whole document */
+	const char *name;  /* the file, for messages */
+	const unsigned char *buf;
+	unsigned char *window;
+	size_t n, pos;
+	uint64_t base;
+	bool eof;
+	crypto_generichash_state hash;
+	size_t line, col;  /* of buf[pos], from 1; a column is a character, not a byte */
+
+	int rank;	   /* of the error in *e; R_NONE while there is none */
+	bool second;	   /* outcome_each_record's pass: any error stops it */
+	bool fatal;	   /* stop reading now */
+	bool io;	   /* fatal for want of I/O or memory, not because of the document */
+	int fn_rc;	   /* what the record function returned, when it stopped the walk */
+
+	struct frame stack[JSON_DEPTH_MAX];
+	size_t depth;
+	struct sbuf key;   /* the key being read */
+	bool in_key, in_string;
+
+	int field;	   /* C_FIELD: the key's index among its object's keys... */
+	enum ctx field_of; /* ...and that object */
+	struct sbuf val;   /* the text of a field of the conference, a participant, an attachment */
+	struct sbuf rec[4];/* the current record's kind, lang, title and body */
+	unsigned root_seen, conf_seen, seen; /* seen: the keys of the current element */
+	uint64_t nrec;	   /* records entered so far */
+	uint64_t expect;   /* outcome_each_record: as many as the first pass counted */
+	uint64_t missing;  /* the first record without one of its keys, from 1; 0 for none */
+	int missing_key;
+	size_t cap_parts, cap_atts;
+
+	outcome_record_fn fn;
+	void *fn_ctx;
+};
+
+static bool checking(const struct parser *p)
 {
-	char *path = text_display(row_path(p), strlen(row_path(p)));
-	err_set(p->e, ERR_FORMAT, "outcome.json: %s: %s", path ? path : "?", what);
-	free(path);
+	return p->rank == R_NONE && !p->fatal;
+}
+
+/* True when an error of this rank is the one to report; the caller then fills *e. */
+static bool claim(struct parser *p, int rank)
+{
+	if (p->fatal || rank >= p->rank)
+		return false;
+	p->rank = rank;
+	if (p->second)
+		p->fatal = true;
+	return true;
+}
+
+static int io_fail(struct parser *p)
+{
+	p->fatal = p->io = true;
 	return -1;
 }
 
-static int want_type(struct parse *p, const char *type, const char *said)
+static int no_memory(struct parser *p)
 {
-	if (strcmp(row_type(p), type) == 0)
-		return 0;
-	char msg[128];
-	snprintf(msg, sizeof msg, "expected %s, found %s", said, row_type(p));
-	return fail(p, msg);
+	err_set(p->e, ERR_IO, "out of memory");
+	return io_fail(p);
 }
 
-/* Copies the current string value into *out after the checks for its kind of field: one
- * line (no control characters) or free text (anything but NUL), and a length limit. */
-static int take_text(struct parse *p, char **out, size_t *outlen, bool one_line, size_t max,
-		     bool nonempty)
+/* The next window of the file; returns its first byte, or -1 at the end or on failure. */
+static int refill(struct parser *p)
 {
-	if (want_type(p, "text", "a string") != 0)
+	if (p->fd < 0 || p->eof || p->fatal)
 		return -1;
-	const char *v = (const char *)sqlite3_column_text(p->st, 4);
-	size_t n = (size_t)sqlite3_column_bytes(p->st, 4);
-	if (!v)
-		v = "";
-	if (strlen(v) != n)
-		return fail(p, "the text contains a NUL character");
-	if (!text_utf8_valid(v, n))
-		return fail(p, "the text is not valid UTF-8 (a lone surrogate escape?)");
-	if (n > max) {
-		char msg[96];
-		snprintf(msg, sizeof msg, "the text is longer than %zu bytes", max);
-		return fail(p, msg);
+	p->base += p->n;
+	p->n = p->pos = 0;
+	ssize_t r;
+	do
+		r = read(p->fd, p->window, READ_CHUNK);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		err_errno(p->e, ERR_IO, "cannot read '%s'", p->name);
+		return io_fail(p);
 	}
-	if (one_line && text_has_controls(v, n))
-		return fail(p, "the text must be one line without control characters");
-	if (nonempty && n == 0)
-		return fail(p, "must not be empty");
-	free(*out);
-	if (!(*out = malloc(n + 1)))
-		return err_set(p->e, ERR_IO, "out of memory");
-	memcpy(*out, v, n + 1);
-	if (outlen)
-		*outlen = n;
+	if (r == 0) {
+		p->eof = true;
+		return -1;
+	}
+	if (p->base + (uint64_t)r > OUTCOME_FILE_MAX) {
+		/* It grew after outcome_load looked at its size. */
+		if (claim(p, R_SIZE))
+			err_set(p->e, ERR_FORMAT, "'%s' is larger than %u bytes", p->name, OUTCOME_FILE_MAX);
+		p->fatal = true;
+		return -1;
+	}
+	crypto_generichash_update(&p->hash, p->window, (unsigned long long)r);
+	p->buf = p->window;
+	p->n = (size_t)r;
+	return p->buf[0];
+}
+
+static inline int peek(struct parser *p)
+{
+	return p->pos < p->n ? p->buf[p->pos] : refill(p);
+}
+
+/* Moves past the byte peek returned. */
+static inline void advance(struct parser *p)
+{
+	unsigned char c = p->buf[p->pos++];
+	if (c == '\n') {
+		p->line++;
+		p->col = 1;
+	} else if ((c & 0xc0) != 0x80) {
+		p->col++;
+	}
+}
+
+static uint64_t offset_of(const struct parser *p)
+{
+	return p->base + p->pos;
+}
+
+/* Returns the first byte that is not JSON whitespace, not consumed (-1 at the end). */
+static int skip_ws(struct parser *p)
+{
+	for (;;) {
+		while (p->pos < p->n) {
+			unsigned char c = p->buf[p->pos];
+			if (c == ' ' || c == '\t' || c == '\r') {
+				p->col++;
+			} else if (c == '\n') {
+				p->line++;
+				p->col = 1;
+			} else {
+				return c;
+			}
+			p->pos++;
+		}
+		if (refill(p) < 0)
+			return -1;
+	}
+}
+
+/* ---- text buffers ---- */
+
+static int sbuf_init(struct parser *p, struct sbuf *b)
+{
+	if (!(b->p = malloc(64)))
+		return no_memory(p);
+	b->cap = 64;
+	b->p[0] = '\0';
 	return 0;
 }
+
+static void sbuf_reset(struct sbuf *b, size_t max)
+{
+	b->n = 0;
+	b->max = max;
+	b->over = false;
+	b->p[0] = '\0';
+}
+
+/* Appends s[0..k) to b (b NULL: nowhere); past b's limit only what fits is kept, cut after
+ * its last whole character, and over is set. */
+static int sbuf_put(struct parser *p, struct sbuf *b, const void *s, size_t k)
+{
+	if (!b || b->over)
+		return 0;
+	size_t room = b->max - b->n;
+	if (k > room) {
+		b->over = true;
+		k = room;
+	}
+	if (b->n + k + 1 > b->cap) {
+		size_t ncap = b->cap;
+		while (ncap < b->n + k + 1)
+			ncap *= 2;
+		if (ncap > b->max + 1)
+			ncap = b->max + 1;
+		char *np = realloc(b->p, ncap);
+		if (!np)
+			return no_memory(p);
+		b->p = np;
+		b->cap = ncap;
+	}
+	memcpy(b->p + b->n, s, k);
+	b->n += k;
+	if (b->over) {
+		size_t j = b->n;
+		uint32_t cp;
+		while (j > 0 && ((unsigned char)b->p[j - 1] & 0xc0) == 0x80)
+			j--;
+		if (j > 0 && (unsigned char)b->p[j - 1] >= 0xc0 &&
+		    text_utf8_next(b->p + j - 1, b->n - (j - 1), &cp) == 0)
+			b->n = j - 1;
+	}
+	b->p[b->n] = '\0';
+	return 0;
+}
+
+static int put_code_point(struct parser *p, struct sbuf *b, uint32_t cp)
+{
+	unsigned char u[4];
+	size_t k;
+	if (cp < 0x80) {
+		u[0] = (unsigned char)cp;
+		k = 1;
+	} else if (cp < 0x800) {
+		u[0] = (unsigned char)(0xc0 | cp >> 6);
+		u[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		k = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (unsigned char)(0xe0 | cp >> 12);
+		u[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		u[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		k = 3;
+	} else {
+		u[0] = (unsigned char)(0xf0 | cp >> 18);
+		u[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+		u[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		u[3] = (unsigned char)(0x80 | (cp & 0x3f));
+		k = 4;
+	}
+	return sbuf_put(p, b, u, k);
+}
+
+/* ---- errors ---- */
+
+/* "records[2].body": the JSON path of the value being read, or "the top level". Keys that
+ * are not plain identifiers are quoted, as SQLite's json_tree wrote them. */
+static void path_of(const struct parser *p, char *out, size_t cap)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t d = 0; d < p->depth; d++) {
+		const struct frame *f = &p->stack[d];
+		const char *k = d + 1 == p->depth && p->in_key ? p->key.p : f->key;
+		int w;
+		if (f->array)
+			w = snprintf(out + o, cap - o, "[%zu]", f->index);
+		else if (!f->has_key && !(d + 1 == p->depth && p->in_key))
+			continue;
+		else if (*k && strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == strlen(k))
+			w = snprintf(out + o, cap - o, "%s%s", o ? "." : "", k);
+		else
+			w = snprintf(out + o, cap - o, "%s\"%s\"", o ? "." : "", k);
+		if (w < 0 || (size_t)w >= cap - o) {
+			o = strlen(out);
+			break;
+		}
+		o += (size_t)w;
+	}
+	if (o == 0)
+		snprintf(out, cap, "the top level");
+}
+
+/* "outcome.json: PATH: WHAT" into *e. */
+static void at_path(struct parser *p, const char *what)
+{
+	char path[OUTCOME_PATH_MAX + 256];
+	path_of(p, path, sizeof path);
+	char *shown = text_display(path, strlen(path));
+	err_set(p->e, ERR_FORMAT, "outcome.json: %s: %s", shown ? shown : "?", what);
+	free(shown);
+}
+
+/* A broken rule at the value being read. The first pass goes on reading (0), for errors
+ * that outrank this one; the second stops (-1). */
+static int rule(struct parser *p, const char *what)
+{
+	if (claim(p, R_RULE))
+		at_path(p, what);
+	return p->fatal ? -1 : 0;
+}
+
+static int want(struct parser *p, const char *said, enum type found)
+{
+	char msg[128];
+	snprintf(msg, sizeof msg, "expected %s, found %s", said, type_names[found]);
+	return rule(p, msg);
+}
+
+static int syntax_at(struct parser *p, size_t line, size_t col, const char *why)
+{
+	if (claim(p, R_SYNTAX)) {
+		err_set(p->e, ERR_FORMAT, "outcome.json is not valid JSON: line %zu, column %zu: %s", line, col, why);
+		err_hint(p->e, "check it with: sqlite3 :memory: \"select json(readfile('outcome.json'))\"");
+	}
+	return -1;
+}
+
+static int syntax(struct parser *p, const char *why)
+{
+	return syntax_at(p, p->line, p->col, why);
+}
+
+/* The text ended (or could not be read) where more JSON was due. */
+static int ended(struct parser *p)
+{
+	return p->fatal ? -1 : syntax(p, "the text ends before the JSON does");
+}
+
+static int bad_utf8(struct parser *p, uint64_t at)
+{
+	if (claim(p, R_UTF8)) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "the text is not valid UTF-8 (byte %llu)", (unsigned long long)at);
+		at_path(p, msg);
+	}
+	return -1;
+}
+
+/* A \u0000 escape: SQLite cut text there, so amana has always refused it. */
+static int escaped_nul(struct parser *p, uint64_t at)
+{
+	if (claim(p, R_ESC_NUL)) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "the text contains a NUL character (escaped as u0000, at byte %llu)",
+			 (unsigned long long)at);
+		at_path(p, msg);
+		err_hint(p->e, "remove the NUL character: amana stores text byte for byte, and a NUL would cut it");
+	}
+	return p->fatal ? -1 : 0;
+}
+
+static int nul_byte(struct parser *p)
+{
+	if (claim(p, R_NUL))
+		err_set(p->e, ERR_FORMAT, "outcome.json contains a NUL byte");
+	p->fatal = true;
+	return -1;
+}
+
+/* ---- tokens ---- */
+
+/* One character of two to four bytes (lead is its first, not yet consumed) that did not lie
+ * whole in the window, or is not UTF-8: copied to b, or the error. */
+static int take_utf8(struct parser *p, struct sbuf *b, int lead)
+{
+	uint64_t start = offset_of(p);
+	char u[4];
+	size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1, k = 0;
+	uint32_t cp;
+	u[k++] = (char)lead;
+	advance(p);
+	while (k < need) {
+		int c = peek(p);
+		if (c < 0 || (c & 0xc0) != 0x80)
+			break;
+		u[k++] = (char)c;
+		advance(p);
+	}
+	if (p->fatal)
+		return -1;
+	if (text_utf8_next(u, k, &cp) != k)
+		return bad_utf8(p, start);
+	return sbuf_put(p, b, u, k);
+}
+
+static int hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* A high surrogate's escape followed by anything but its low half stands alone. */
+static void orphan(uint32_t *high, bool *lone)
+{
+	if (*high)
+		*lone = true;
+	*high = 0;
+}
+
+/* A string, at its opening quote: its decoded text goes to b (NULL: nowhere). *lone is set
+ * when a \u escape leaves half of a surrogate pair alone (SQLite wrote such text as bytes
+ * that are not UTF-8, which were refused: they still are). */
+static int string(struct parser *p, struct sbuf *b, bool *lone)
+{
+	uint32_t high = 0; /* a high surrogate's escape, waiting for its low half */
+	*lone = false;
+	advance(p);
+	p->in_string = true;
+	for (;;) {
+		/* The plain run that lies in the window, in one go. */
+		size_t i = p->pos, cols = 0;
+		while (i < p->n) {
+			unsigned char c = p->buf[i];
+			if (c < 0x80) {
+				if (c == '"' || c == '\\' || c < 0x20)
+					break;
+				i++;
+			} else {
+				uint32_t cp;
+				size_t k = text_utf8_next((const char *)p->buf + i, p->n - i, &cp);
+				if (k == 0)
+					break;
+				i += k;
+			}
+			cols++;
+		}
+		if (i > p->pos) {
+			orphan(&high, lone);
+			if (sbuf_put(p, b, p->buf + p->pos, i - p->pos) != 0)
+				return -1;
+			p->col += cols;
+			p->pos = i;
+		}
+		int c = peek(p);
+		if (c < 0)
+			return p->fatal ? -1 : syntax(p, "a string that does not end");
+		if (c == '"') {
+			advance(p);
+			p->in_string = false;
+			if (high)
+				*lone = true;
+			return 0;
+		}
+		if (c < 0x20)
+			return syntax(p, "a control character inside a string (write it as an escape)");
+		if (c >= 0x80) {
+			orphan(&high, lone);
+			if (take_utf8(p, b, c) != 0)
+				return -1;
+			continue;
+		}
+		if (c != '\\')
+			continue; /* plain, at the start of a new window: the run above takes it */
+		size_t line = p->line, col = p->col;
+		uint64_t start = offset_of(p);
+		advance(p);
+		int x = peek(p);
+		if (x < 0)
+			return p->fatal ? -1 : syntax(p, "a string that does not end");
+		if (x == 'u') {
+			uint32_t v = 0;
+			advance(p);
+			for (int d = 0; d < 4; d++) {
+				int h = hex_value(peek(p));
+				if (h < 0)
+					return p->fatal ? -1 : syntax_at(p, line, col, "a \\u escape without four hex digits");
+				v = v << 4 | (uint32_t)h;
+				advance(p);
+			}
+			if (v == 0 && escaped_nul(p, start) != 0)
+				return -1;
+			if (v >= 0xdc00 && v <= 0xdfff) {
+				if (!high) {
+					*lone = true;
+					continue;
+				}
+				v = 0x10000 + ((high - 0xd800) << 10) + (v - 0xdc00);
+				high = 0;
+			} else {
+				orphan(&high, lone);
+				if (v >= 0xd800 && v <= 0xdbff) {
+					high = v;
+					continue;
+				}
+			}
+			if (v != 0 && put_code_point(p, b, v) != 0)
+				return -1;
+			continue;
+		}
+		static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+		const char *m = x ? strchr(from, x) : NULL;
+		if (!m)
+			return syntax_at(p, line, col, "an unknown escape in a string");
+		advance(p);
+		orphan(&high, lone);
+		if (sbuf_put(p, b, &to[m - from], 1) != 0)
+			return -1;
+	}
+}
+
+/* A number; *v gets an integer's value, saturated at the ends of int64 as SQLite did. */
+static int number(struct parser *p, enum type *type, int64_t *v)
+{
+	bool neg = false, big = false;
+	uint64_t u = 0;
+	int c = peek(p);
+	*type = T_INT;
+	if (c == '-') {
+		neg = true;
+		advance(p);
+		c = peek(p);
+	}
+	if (c == '0') {
+		advance(p);
+	} else if (c >= '1' && c <= '9') {
+		for (; c >= '0' && c <= '9'; c = peek(p)) {
+			if (u > (UINT64_MAX - 9) / 10)
+				big = true;
+			else
+				u = u * 10 + (uint64_t)(c - '0');
+			advance(p);
+		}
+	} else {
+		return p->fatal ? -1 : syntax(p, "a malformed number");
+	}
+	c = peek(p);
+	if (c == '.') {
+		*type = T_REAL;
+		advance(p);
+		if ((c = peek(p)) < '0' || c > '9')
+			return p->fatal ? -1 : syntax(p, "a malformed number");
+		while ((c = peek(p)) >= '0' && c <= '9')
+			advance(p);
+	}
+	if (c == 'e' || c == 'E') {
+		*type = T_REAL;
+		advance(p);
+		if ((c = peek(p)) == '+' || c == '-')
+			advance(p);
+		if ((c = peek(p)) < '0' || c > '9')
+			return p->fatal ? -1 : syntax(p, "a malformed number");
+		while ((c = peek(p)) >= '0' && c <= '9')
+			advance(p);
+	}
+	if (p->fatal)
+		return -1;
+	if (big || u > (uint64_t)INT64_MAX)
+		*v = neg ? INT64_MIN : INT64_MAX;
+	else
+		*v = neg ? -(int64_t)u : (int64_t)u;
+	return 0;
+}
+
+static int literal(struct parser *p, enum type *type)
+{
+	size_t line = p->line, col = p->col;
+	int c = peek(p);
+	const char *w = c == 't' ? "true" : c == 'f' ? "false" : c == 'n' ? "null" : NULL;
+	if (!w)
+		return syntax(p, "expected a value");
+	for (const char *q = w; *q; q++) {
+		if (peek(p) != *q)
+			return p->fatal ? -1 : syntax_at(p, line, col, "expected a value");
+		advance(p);
+	}
+	*type = c == 't' ? T_TRUE : c == 'f' ? T_FALSE : T_NULL;
+	return 0;
+}
+
+/* ---- the rules ---- */
+
+static bool is_token(const char *s, size_t max);
+static bool is_lang(const char *s);
+static bool is_date_or_empty(const char *s);
+
+static void *grow(void *arr, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return arr;
+	size_t ncap = *cap ? *cap * 2 : 16;
+	unsigned char *na = realloc(arr, ncap * size);
+	if (!na)
+		return NULL;
+	memset(na + *cap * size, 0, (ncap - *cap) * size);
+	*cap = ncap;
+	return na;
+}
+
+static int too_many(struct parser *p, size_t max)
+{
+	char msg[96];
+	snprintf(msg, sizeof msg, "more than %zu entries", max);
+	return rule(p, msg);
+}
+
+/* A new element of participants, records or attachments (an object, checked already). */
+static int enter(struct parser *p, enum ctx ctx)
+{
+	struct outcome *o = p->o;
+	void *na;
+	p->seen = 0;
+	switch (ctx) {
+	case C_PART:
+		if (o->nparticipants >= OUTCOME_PARTICIPANTS_MAX)
+			return too_many(p, OUTCOME_PARTICIPANTS_MAX);
+		if (!(na = grow(o->participants, o->nparticipants, &p->cap_parts, sizeof *o->participants)))
+			return no_memory(p);
+		o->participants = na;
+		o->nparticipants++;
+		return 0;
+	case C_REC:
+		if (p->nrec >= OUTCOME_RECORDS_MAX)
+			return too_many(p, OUTCOME_RECORDS_MAX);
+		if (p->second && p->nrec >= p->expect)
+			return rule(p, "more records than were checked");
+		p->nrec++;
+		return 0;
+	case C_ATT:
+		if (o->nattachments >= OUTCOME_ATTACHMENTS_MAX)
+			return too_many(p, OUTCOME_ATTACHMENTS_MAX);
+		if (!(na = grow(o->attachments, o->nattachments, &p->cap_atts, sizeof *o->attachments)))
+			return no_memory(p);
+		o->attachments = na;
+		o->attachments[o->nattachments].index = o->nattachments;
+		o->nattachments++;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int unknown_key(struct parser *p, const char *const *keys)
+{
+	char msg[256];
+	size_t n = (size_t)snprintf(msg, sizeof msg, "unknown key (expected one of:");
+	for (int i = 0; keys[i] && n < sizeof msg; i++)
+		n += (size_t)snprintf(msg + n, sizeof msg - n, " %s", keys[i]);
+	if (n < sizeof msg)
+		snprintf(msg + n, sizeof msg - n, ")");
+	return rule(p, msg);
+}
+
+/* The member whose key was just read: what its value is to be. odd: the key cannot be a
+ * known one (longer than any, or with a lone surrogate). */
+static enum ctx member(struct parser *p, enum ctx ctx, bool odd)
+{
+	if (!checking(p) || ctx == C_SKIP)
+		return C_SKIP;
+	const char *const *keys = ctx == C_ROOT ? root_keys : ctx == C_CONF ? conf_keys :
+				  ctx == C_PART ? part_keys : ctx == C_REC ? rec_keys : att_keys;
+	unsigned *seen = ctx == C_ROOT ? &p->root_seen : ctx == C_CONF ? &p->conf_seen : &p->seen;
+	int k = odd ? -1 : key_index(keys, p->stack[p->depth - 1].key);
+	if (k < 0) {
+		unknown_key(p, keys);
+		return C_SKIP;
+	}
+	if (*seen & (1u << k)) {
+		rule(p, "the key appears twice");
+		return C_SKIP;
+	}
+	*seen |= 1u << k;
+	if (ctx == C_ROOT) {
+		if (p->second && k != 2)
+			return C_SKIP; /* the second pass is after the records only */
+		return k == 0 ? C_CONF : k == 1 ? C_PARTS : k == 2 ? C_RECS : C_ATTS;
+	}
+	p->field = k;
+	p->field_of = ctx;
+	return C_FIELD;
+}
+
+static struct sbuf *field_buf(struct parser *p)
+{
+	return p->field_of == C_REC ? &p->rec[p->field] : &p->val;
+}
+
+static size_t field_max(enum ctx of, int k)
+{
+	switch (of) {
+	case C_CONF: return k == 4 || k == 5 ? 10 : OUTCOME_LINE_MAX;
+	case C_PART: return k == 1 ? 32 : OUTCOME_LINE_MAX;
+	case C_REC: return k == 0 ? 32 : k == 1 ? 35 : k == 2 ? OUTCOME_LINE_MAX : OUTCOME_TEXT_MAX;
+	default: return k == 0 ? OUTCOME_PATH_MAX : OUTCOME_LINE_MAX;
+	}
+}
+
+/* The checks of a text field, in the order SQLite's reader made them. 1: the text is fine;
+ * 0: a rule is broken (reported); -1: stop. */
+static int text_ok(struct parser *p, enum type t, bool lone, const struct sbuf *b, bool one_line,
+		   bool nonempty)
+{
+	char msg[96];
+	if (t != T_TEXT)
+		return want(p, "a string", t);
+	if (lone)
+		return rule(p, "the text is not valid UTF-8 (a lone surrogate escape?)");
+	if (b->over) {
+		snprintf(msg, sizeof msg, "the text is longer than %zu bytes", b->max);
+		return rule(p, msg);
+	}
+	if (one_line && text_has_controls(b->p, b->n))
+		return rule(p, "the text must be one line without control characters");
+	if (nonempty && b->n == 0)
+		return rule(p, "must not be empty");
+	return 1;
+}
+
+static int keep_text(struct parser *p, char **dst, const struct sbuf *b)
+{
+	char *s = malloc(b->n + 1);
+	if (!s)
+		return no_memory(p);
+	memcpy(s, b->p, b->n + 1);
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static const char kind_rule[] = "a kind is lowercase ASCII: letters, digits and '-'";
+
+/* The value of a known field, just read: t its type, the text in field_buf, num an integer. */
+static int field(struct parser *p, enum type t, bool lone, int64_t num)
+{
+	struct outcome *o = p->o;
+	const struct sbuf *b = field_buf(p);
+	int k = p->field, ok;
+	switch (p->field_of) {
+	case C_CONF: {
+		if (k == 1) {
+			if (t != T_INT)
+				return want(p, "an integer", t);
+			if (num < 1 || num > 1000000000)
+				return rule(p, "the conference number must be between 1 and 1000000000");
+			o->number = num;
+			return 0;
+		}
+		if ((ok = text_ok(p, t, lone, b, true, k == 0 || k == 2)) <= 0)
+			return ok;
+		if ((k == 4 || k == 5) && !is_date_or_empty(b->p))
+			return rule(p, "expected a date YYYY-MM-DD, or \"\" when unknown");
+		char **dst = k == 0 ? &o->series : k == 2 ? &o->title : k == 3 ? &o->venue :
+			     k == 4 ? &o->held_from : k == 5 ? &o->held_to : &o->organizer;
+		return keep_text(p, dst, b);
+	}
+	case C_PART: {
+		struct outcome_participant *x = &o->participants[o->nparticipants - 1];
+		if ((ok = text_ok(p, t, lone, b, true, true)) <= 0)
+			return ok;
+		if (k == 1 && !is_token(b->p, 32))
+			return rule(p, kind_rule);
+		return keep_text(p, k == 0 ? &x->name : &x->kind, b);
+	}
+	case C_REC:
+		if ((ok = text_ok(p, t, lone, b, k != 3, k != 3)) <= 0)
+			return ok;
+		if (k == 0 && !is_token(b->p, 32))
+			return rule(p, kind_rule);
+		if (k == 1 && !is_lang(b->p))
+			return rule(p, "expected a language tag such as \"ar\" or \"en\"");
+		return 0;
+	default: {
+		struct outcome_attachment *x = &o->attachments[o->nattachments - 1];
+		if (k == 2) {
+			if (t == T_NULL) {
+				x->record = 0;
+				return 0;
+			}
+			if (t != T_INT)
+				return want(p, "a record number (or null)", t);
+			if (num < 1)
+				return rule(p, "record numbers start at 1");
+			x->record = (uint64_t)num;
+			return 0;
+		}
+		if ((ok = text_ok(p, t, lone, b, true, k == 0)) <= 0)
+			return ok;
+		const char *why = k == 0 ? outcome_path_problem(b->p) : NULL;
+		if (why)
+			return rule(p, why);
+		return keep_text(p, k == 0 ? &x->path : &x->caption, b);
+	}
+	}
+}
+
+/* An object just closed. A record is complete here: the first pass notes the first one
+ * missing a key (reported after the whole file, as before); the second hands it over. */
+static int close_object(struct parser *p, enum ctx ctx)
+{
+	if (ctx != C_REC || !checking(p))
+		return 0;
+	int miss = -1;
+	for (int k = 0; k < 4 && miss < 0; k++)
+		if (!(p->seen & (1u << k)))
+			miss = k;
+	if (miss >= 0) {
+		if (p->second)
+			return rule(p, "a record lost a key");
+		if (!p->missing) {
+			p->missing = p->nrec;
+			p->missing_key = miss;
+		}
+		return 0;
+	}
+	if (!p->second)
+		return 0;
+	struct outcome_record r = {p->rec[0].p, p->rec[1].p, p->rec[2].p, p->rec[3].p, p->rec[3].n};
+	int rc = p->fn(p->fn_ctx, p->nrec, &r, p->e);
+	if (rc != 0) {
+		p->fn_rc = rc;
+		p->fatal = true;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- values ---- */
+
+static int value(struct parser *p, enum ctx want_ctx);
+
+static int object(struct parser *p, enum ctx ctx)
+{
+	if (p->depth == JSON_DEPTH_MAX)
+		return syntax(p, "objects and arrays nested too deeply");
+	advance(p);
+	struct frame *f = &p->stack[p->depth++];
+	f->array = false;
+	f->has_key = false;
+	int c = skip_ws(p);
+	if (c != '}') {
+		for (;;) {
+			bool lone;
+			if (c < 0)
+				return ended(p);
+			if (c != '"')
+				return syntax(p, "expected a string (the key of an object's member)");
+			sbuf_reset(&p->key, KEY_KEEP);
+			p->in_key = true;
+			if (string(p, &p->key, &lone) != 0)
+				return -1;
+			p->in_key = false;
+			memcpy(f->key, p->key.p, p->key.n + 1);
+			f->has_key = true;
+			if ((c = skip_ws(p)) != ':')
+				return c < 0 && p->fatal ? -1 : syntax(p, "expected ':' after an object's key");
+			advance(p);
+			enum ctx child = member(p, ctx, lone || p->key.over);
+			if (p->fatal || value(p, child) != 0)
+				return -1;
+			c = skip_ws(p);
+			if (c == '}')
+				break;
+			if (c < 0)
+				return ended(p);
+			if (c != ',')
+				return syntax(p, "expected ',' or '}'");
+			advance(p);
+			c = skip_ws(p);
+		}
+	}
+	advance(p);
+	p->depth--;
+	return close_object(p, ctx);
+}
+
+static int array(struct parser *p, enum ctx ctx)
+{
+	if (p->depth == JSON_DEPTH_MAX)
+		return syntax(p, "objects and arrays nested too deeply");
+	advance(p);
+	struct frame *f = &p->stack[p->depth++];
+	f->array = true;
+	f->index = 0;
+	enum ctx elem = ctx == C_PARTS ? C_PART : ctx == C_RECS ? C_REC : ctx == C_ATTS ? C_ATT : C_SKIP;
+	int c = skip_ws(p);
+	if (c != ']') {
+		for (;; f->index++) {
+			if (value(p, elem) != 0)
+				return -1;
+			c = skip_ws(p);
+			if (c == ']')
+				break;
+			if (c < 0)
+				return ended(p);
+			if (c != ',')
+				return syntax(p, "expected ',' or ']'");
+			advance(p);
+		}
+	}
+	advance(p);
+	p->depth--;
+	return 0;
+}
+
+static bool wants_object(enum ctx c)
+{
+	return c == C_ROOT || c == C_CONF || c == C_PART || c == C_REC || c == C_ATT;
+}
+
+static bool wants_array(enum ctx c)
+{
+	return c == C_PARTS || c == C_RECS || c == C_ATTS;
+}
+
+/* One value, whatever it is; ctx says what it should be (C_SKIP: anything, unchecked). */
+static int value(struct parser *p, enum ctx ctx)
+{
+	int c = skip_ws(p);
+	if (c < 0)
+		return ended(p);
+	if (!checking(p))
+		ctx = C_SKIP;
+	if (c == '{' || c == '[') {
+		bool obj = c == '{';
+		enum type t = obj ? T_OBJECT : T_ARRAY;
+		if (ctx == C_SKIP) {
+			/* nothing to check */
+		} else if (obj ? wants_object(ctx) : wants_array(ctx)) {
+			if (enter(p, ctx) != 0)
+				return -1;
+		} else if ((ctx == C_FIELD ? field(p, t, false, 0)
+					    : want(p, wants_object(ctx) ? "an object" : "an array", t)) != 0) {
+			return -1;
+		}
+		if (!checking(p))
+			ctx = C_SKIP;
+		return obj ? object(p, ctx) : array(p, ctx);
+	}
+	enum type t = T_NULL;
+	int64_t num = 0;
+	bool lone = false;
+	struct sbuf *b = NULL;
+	if (ctx == C_FIELD) {
+		b = field_buf(p);
+		sbuf_reset(b, field_max(p->field_of, p->field));
+	}
+	if (c == '"') {
+		t = T_TEXT;
+		if (string(p, b, &lone) != 0)
+			return -1;
+	} else if (c == '-' || (c >= '0' && c <= '9')) {
+		if (number(p, &t, &num) != 0)
+			return -1;
+	} else if (literal(p, &t) != 0) {
+		return -1;
+	}
+	if (ctx == C_SKIP || !checking(p))
+		return 0;
+	if (ctx == C_FIELD)
+		return field(p, t, lone, num);
+	return want(p, wants_object(ctx) ? "an object" : "an array", t);
+}
+
+/* After a syntax error (or bytes that are not UTF-8) the rest is only looked at for what
+ * outranks it: a NUL byte, bytes that are not UTF-8, a \u0000 escape (found as the earlier
+ * reader found it, by pairing backslashes). The shape is followed loosely (brackets,
+ * commas, strings and keys) so that what is found is still told with its JSON path. */
+static void rest(struct parser *p)
+{
+	int esc = 0; /* 1: after an unpaired backslash; 2 to 5: "u", "u0", "u00", "u000" seen */
+	uint64_t esc_at = 0;
+	bool in_str = p->in_string, str_esc = false, want_key = false;
+	size_t extra = 0; /* levels deeper than the stack holds */
+	while (!p->fatal) {
+		if (p->rank <= R_UTF8) {
+			if (p->pos < p->n && memchr(p->buf + p->pos, 0, p->n - p->pos)) {
+				nul_byte(p);
+				return;
+			}
+			p->pos = p->n;
+			if (refill(p) < 0)
+				return;
+			continue;
+		}
+		int c = peek(p);
+		if (c < 0)
+			return;
+		if (c == 0) {
+			nul_byte(p);
+			return;
+		}
+		if (c >= 0x80) {
+			take_utf8(p, in_str && p->in_key ? &p->key : NULL, c);
+			esc = 0;
+			str_esc = false;
+			continue;
+		}
+		advance(p);
+		if (in_str) {
+			char b = (char)c;
+			if (str_esc) {
+				str_esc = false;
+			} else if (c == '\\') {
+				str_esc = true;
+			} else if (c == '"') {
+				in_str = false;
+				if (p->in_key) {
+					struct frame *f = &p->stack[p->depth - 1];
+					memcpy(f->key, p->key.p, p->key.n + 1);
+					f->has_key = true;
+					p->in_key = false;
+				}
+			}
+			if (p->in_key && (str_esc || c != '\\') && in_str)
+				sbuf_put(p, &p->key, &b, 1);
+		} else if (c == '{' || c == '[') {
+			if (p->depth < JSON_DEPTH_MAX) {
+				struct frame *f = &p->stack[p->depth++];
+				f->array = c == '[';
+				f->has_key = false;
+				f->index = 0;
+			} else {
+				extra++;
+			}
+			want_key = c == '{';
+		} else if (c == '}' || c == ']') {
+			if (extra)
+				extra--;
+			else if (p->depth)
+				p->depth--;
+			want_key = false;
+		} else if (c == ',' && p->depth && !extra) {
+			if (p->stack[p->depth - 1].array)
+				p->stack[p->depth - 1].index++;
+			else
+				want_key = true;
+		} else if (c == '"') {
+			in_str = true;
+			if (want_key && p->depth && !extra) {
+				sbuf_reset(&p->key, KEY_KEEP);
+				p->in_key = true;
+			}
+			want_key = false;
+		}
+		if (p->rank <= R_ESC_NUL)
+			continue;
+		if (c == '\\' && esc == 1) {
+			esc = 0;
+		} else if (c == '\\') {
+			esc = 1;
+			esc_at = offset_of(p) - 1;
+		} else if (esc == 1 && c == 'u') {
+			esc = 2;
+		} else if (esc >= 2 && c == '0') {
+			if (++esc == 6) {
+				escaped_nul(p, esc_at);
+				esc = 0;
+			}
+		} else {
+			esc = 0;
+		}
+	}
+}
+
+/* The whole document, then (after an error) what may outrank that error. */
+static void read_document(struct parser *p)
+{
+	int c = peek(p);
+	int rc;
+	if (c == 0xef && p->n - p->pos >= 3 && memcmp(p->buf + p->pos, "\xef\xbb\xbf", 3) == 0)
+		rc = syntax(p, "it starts with a byte order mark (save it as UTF-8 without BOM)");
+	else if ((rc = value(p, C_ROOT)) == 0 && skip_ws(p) >= 0)
+		rc = syntax(p, "more text after the end of the JSON");
+	if (rc != 0 && !p->fatal && !p->second)
+		rest(p);
+}
+
+static int parser_init(struct parser *p, struct outcome *o, struct err *e)
+{
+	memset(p, 0, sizeof *p);
+	p->o = o;
+	p->e = e;
+	p->fd = -1;
+	p->line = p->col = 1;
+	p->rank = R_NONE;
+	crypto_generichash_init(&p->hash, NULL, 0, 32);
+	if (sbuf_init(p, &p->key) != 0 || sbuf_init(p, &p->val) != 0)
+		return -1;
+	for (int i = 0; i < 4; i++)
+		if (sbuf_init(p, &p->rec[i]) != 0)
+			return -1;
+	return 0;
+}
+
+static void parser_free(struct parser *p)
+{
+	free(p->key.p);
+	free(p->val.p);
+	for (int i = 0; i < 4; i++)
+		free(p->rec[i].p);
+	free(p->window);
+	if (p->fd >= 0)
+		close(p->fd);
+}
+
+static void source_memory(struct parser *p, const char *json, size_t len)
+{
+	p->buf = (const unsigned char *)json;
+	p->n = len;
+	p->eof = true;
+	crypto_generichash_update(&p->hash, p->buf, len);
+}
+
+/* Opens path for reading: a regular file (it is read twice) of at most OUTCOME_FILE_MAX. */
+static int source_file(struct parser *p, const char *path)
+{
+	struct stat st;
+	p->name = path;
+	if ((p->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_errno(p->e, ERR_IO, "cannot open '%s'", path);
+	if (fstat(p->fd, &st) != 0)
+		return err_errno(p->e, ERR_IO, "cannot stat '%s'", path);
+	if (S_ISDIR(st.st_mode))
+		return err_set(p->e, ERR_IO, "'%s' is a folder, not a file", path);
+	if (!S_ISREG(st.st_mode)) {
+		err_set(p->e, ERR_IO, "'%s' is not a regular file", path);
+		return err_hint(p->e, "amana reads outcome.json twice, to check it and to seal it: give it as a file, not a pipe");
+	}
+	if ((uint64_t)st.st_size > OUTCOME_FILE_MAX)
+		return err_set(p->e, ERR_FORMAT, "'%s' is larger than %u bytes", path, OUTCOME_FILE_MAX);
+	if (!(p->window = malloc(READ_CHUNK)))
+		return err_set(p->e, ERR_IO, "out of memory");
+	p->buf = p->window;
+	return 0;
+}
+
+/* ---- the shapes of a kind, a language tag, a date ---- */
 
 static bool is_token(const char *s, size_t max)
 {
@@ -177,242 +1233,18 @@ static bool is_date_or_empty(const char *s)
 	return clock_parse_rfc3339(buf, &t);
 }
 
-/* Marks key k of an object as seen; a second sighting is a duplicate. */
-static int see(struct parse *p, unsigned *mask, int k)
-{
-	if (*mask & (1u << k))
-		return fail(p, "the key appears twice");
-	*mask |= 1u << k;
-	return 0;
-}
+/* ---- after the whole file ------------------------------------------------------------------ */
 
-static int unknown_key(struct parse *p, const char *const *keys)
-{
-	char msg[256];
-	size_t n = 0;
-	n += (size_t)snprintf(msg, sizeof msg, "unknown key (expected one of:");
-	for (int i = 0; keys[i] && n < sizeof msg; i++)
-		n += (size_t)snprintf(msg + n, sizeof msg - n, " %s", keys[i]);
-	if (n < sizeof msg)
-		snprintf(msg + n, sizeof msg - n, ")");
-	return fail(p, msg);
-}
-
-/* Grows an array of structs by one zeroed element. */
-static void *grow(void *arr, size_t n, size_t *cap, size_t size, struct err *e)
-{
-	if (n < *cap)
-		return arr;
-	size_t ncap = *cap ? *cap * 2 : 16;
-	unsigned char *na = realloc(arr, ncap * size);
-	if (!na) {
-		err_set(e, ERR_IO, "out of memory");
-		return NULL;
-	}
-	memset(na + *cap * size, 0, (ncap - *cap) * size);
-	*cap = ncap;
-	return na;
-}
-
-static int on_root_member(struct parse *p, sqlite3_int64 id)
-{
-	int k = key_index(root_keys, row_key(p));
-	if (k < 0)
-		return unknown_key(p, root_keys);
-	if (see(p, &p->root_seen, k) != 0)
-		return -1;
-	if (k == 0) {
-		if (want_type(p, "object", "an object") != 0)
-			return -1;
-		p->conf = id;
-	} else {
-		if (want_type(p, "array", "an array") != 0)
-			return -1;
-		if (k == 1)
-			p->parts = id;
-		else if (k == 2)
-			p->recs = id;
-		else
-			p->atts = id;
-	}
-	return 0;
-}
-
-static int on_conf_member(struct parse *p)
-{
-	struct outcome *o = p->o;
-	int k = key_index(conf_keys, row_key(p));
-	if (k < 0)
-		return unknown_key(p, conf_keys);
-	if (see(p, &p->conf_seen, k) != 0)
-		return -1;
-	switch (k) {
-	case 0: return take_text(p, &o->series, NULL, true, OUTCOME_LINE_MAX, true);
-	case 1: {
-		if (want_type(p, "integer", "an integer") != 0)
-			return -1;
-		sqlite3_int64 v = sqlite3_column_int64(p->st, 4);
-		if (v < 1 || v > 1000000000)
-			return fail(p, "the conference number must be between 1 and 1000000000");
-		o->number = v;
-		return 0;
-	}
-	case 2: return take_text(p, &o->title, NULL, true, OUTCOME_LINE_MAX, true);
-	case 3: return take_text(p, &o->venue, NULL, true, OUTCOME_LINE_MAX, false);
-	case 4:
-	case 5: {
-		char **d = k == 4 ? &o->held_from : &o->held_to;
-		if (take_text(p, d, NULL, true, 10, false) != 0)
-			return -1;
-		if (!is_date_or_empty(*d))
-			return fail(p, "expected a date YYYY-MM-DD, or \"\" when unknown");
-		return 0;
-	}
-	default: return take_text(p, &o->organizer, NULL, true, OUTCOME_LINE_MAX, false);
-	}
-}
-
-/* A new element of participants, records or attachments: must be an object. */
-static int on_element(struct parse *p, sqlite3_int64 id, size_t count, size_t max)
-{
-	if (want_type(p, "object", "an object") != 0)
-		return -1;
-	if (count >= max) {
-		char msg[96];
-		snprintf(msg, sizeof msg, "more than %zu entries", max);
-		return fail(p, msg);
-	}
-	p->cur = id;
-	p->cur_array = sqlite3_column_int64(p->st, 1);
-	p->cur_seen = 0;
-	return 0;
-}
-
-static int on_part_member(struct parse *p)
-{
-	struct outcome_participant *x = &p->o->participants[p->o->nparticipants - 1];
-	int k = key_index(part_keys, row_key(p));
-	if (k < 0)
-		return unknown_key(p, part_keys);
-	if (see(p, &p->cur_seen, k) != 0)
-		return -1;
-	if (k == 0)
-		return take_text(p, &x->name, NULL, true, OUTCOME_LINE_MAX, true);
-	if (take_text(p, &x->kind, NULL, true, 32, true) != 0)
-		return -1;
-	return is_token(x->kind, 32) ? 0 : fail(p, "a kind is lowercase ASCII: letters, digits and '-'");
-}
-
-static int on_rec_member(struct parse *p)
-{
-	struct outcome_record *x = &p->o->records[p->o->nrecords - 1];
-	int k = key_index(rec_keys, row_key(p));
-	if (k < 0)
-		return unknown_key(p, rec_keys);
-	if (see(p, &p->cur_seen, k) != 0)
-		return -1;
-	switch (k) {
-	case 0:
-		if (take_text(p, &x->kind, NULL, true, 32, true) != 0)
-			return -1;
-		return is_token(x->kind, 32) ? 0 : fail(p, "a kind is lowercase ASCII: letters, digits and '-'");
-	case 1:
-		if (take_text(p, &x->lang, NULL, true, 35, true) != 0)
-			return -1;
-		return is_lang(x->lang) ? 0 : fail(p, "expected a language tag such as \"ar\" or \"en\"");
-	case 2: return take_text(p, &x->title, NULL, true, OUTCOME_LINE_MAX, true);
-	default: return take_text(p, &x->body, &x->body_len, false, OUTCOME_TEXT_MAX, false);
-	}
-}
-
-static int on_att_member(struct parse *p)
-{
-	struct outcome_attachment *x = &p->o->attachments[p->o->nattachments - 1];
-	int k = key_index(att_keys, row_key(p));
-	if (k < 0)
-		return unknown_key(p, att_keys);
-	if (see(p, &p->cur_seen, k) != 0)
-		return -1;
-	if (k == 0) {
-		if (take_text(p, &x->path, NULL, true, OUTCOME_PATH_MAX, true) != 0)
-			return -1;
-		const char *why = outcome_path_problem(x->path);
-		return why ? fail(p, why) : 0;
-	}
-	if (k == 1)
-		return take_text(p, &x->caption, NULL, true, OUTCOME_LINE_MAX, false);
-	if (strcmp(row_type(p), "null") == 0) {
-		x->record = 0;
-		return 0;
-	}
-	if (want_type(p, "integer", "a record number (or null)") != 0)
-		return -1;
-	sqlite3_int64 v = sqlite3_column_int64(p->st, 4);
-	if (v < 1)
-		return fail(p, "record numbers start at 1");
-	x->record = (uint64_t)v;
-	return 0;
-}
-
-static int on_row(struct parse *p)
-{
-	struct outcome *o = p->o;
-	sqlite3_int64 id = sqlite3_column_int64(p->st, 0);
-	if (sqlite3_column_type(p->st, 1) == SQLITE_NULL) {
-		p->root = id;
-		return want_type(p, "object", "an object");
-	}
-	sqlite3_int64 parent = sqlite3_column_int64(p->st, 1);
-	if (parent == p->root)
-		return on_root_member(p, id);
-	if (parent == p->conf)
-		return on_conf_member(p);
-	if (parent == p->parts) {
-		if (on_element(p, id, o->nparticipants, OUTCOME_PARTICIPANTS_MAX) != 0 ||
-		    !(o->participants = grow(o->participants, o->nparticipants, &p->cap_parts,
-					     sizeof *o->participants, p->e)))
-			return -1;
-		o->nparticipants++;
-		return 0;
-	}
-	if (parent == p->recs) {
-		if (on_element(p, id, o->nrecords, OUTCOME_RECORDS_MAX) != 0 ||
-		    !(o->records = grow(o->records, o->nrecords, &p->cap_recs, sizeof *o->records, p->e)))
-			return -1;
-		o->nrecords++;
-		return 0;
-	}
-	if (parent == p->atts) {
-		if (on_element(p, id, o->nattachments, OUTCOME_ATTACHMENTS_MAX) != 0 ||
-		    !(o->attachments = grow(o->attachments, o->nattachments, &p->cap_atts,
-					    sizeof *o->attachments, p->e)))
-			return -1;
-		o->attachments[o->nattachments].index = o->nattachments;
-		o->nattachments++;
-		return 0;
-	}
-	if (parent == p->cur && p->cur >= 0) {
-		/* p->cur belongs to the array whose element was seen last. */
-		sqlite3_int64 arr = p->cur_array;
-		if (arr == p->parts)
-			return on_part_member(p);
-		if (arr == p->recs)
-			return on_rec_member(p);
-		return on_att_member(p);
-	}
-	return fail(p, "unexpected value");
-}
-
-/* The required members of every object, once all rows are in. */
-static int check_complete(struct outcome *o, unsigned root_seen, unsigned conf_seen,
-			  struct err *e)
+/* The required members, once everything is read, in the order the earlier reader checked
+ * them; then the attachments' records and names. */
+static int check_complete(struct outcome *o, const struct parser *p, struct err *e)
 {
 	for (int k = 0; k < 3; k++)
-		if (!(root_seen & (1u << k)))
+		if (!(p->root_seen & (1u << k)))
 			return err_set(e, ERR_FORMAT, "outcome.json: the top level: missing \"%s\"",
 				       root_keys[k]);
 	for (int k = 0; conf_keys[k]; k++)
-		if (!(conf_seen & (1u << k)))
+		if (!(p->conf_seen & (1u << k)))
 			return err_set(e, ERR_FORMAT, "outcome.json: conference: missing \"%s\"",
 				       conf_keys[k]);
 	for (size_t i = 0; i < o->nparticipants; i++) {
@@ -423,12 +1255,9 @@ static int check_complete(struct outcome *o, unsigned root_seen, unsigned conf_s
 	}
 	if (o->nrecords == 0)
 		return err_set(e, ERR_FORMAT, "outcome.json: records: an outcome needs at least one record");
-	for (size_t i = 0; i < o->nrecords; i++) {
-		struct outcome_record *x = &o->records[i];
-		const char *miss = !x->kind ? "kind" : !x->lang ? "lang" : !x->title ? "title" : !x->body ? "body" : NULL;
-		if (miss)
-			return err_set(e, ERR_FORMAT, "outcome.json: records[%zu]: missing \"%s\"", i, miss);
-	}
+	if (p->missing)
+		return err_set(e, ERR_FORMAT, "outcome.json: records[%llu]: missing \"%s\"",
+			       (unsigned long long)(p->missing - 1), rec_keys[p->missing_key]);
 	for (size_t i = 0; i < o->nattachments; i++) {
 		struct outcome_attachment *x = &o->attachments[i];
 		const char *miss = !x->path ? "path" : !x->caption ? "caption" : NULL;
@@ -439,13 +1268,13 @@ static int check_complete(struct outcome *o, unsigned root_seen, unsigned conf_s
 				       i, (unsigned long long)x->record, o->nrecords);
 		/* The name must come back from the inner tar as the manifest lists it. */
 		size_t pl = strlen(x->path);
-		char *member = malloc(pl + 7);
-		if (!member)
+		char *name = malloc(pl + 7);
+		if (!name)
 			return err_set(e, ERR_IO, "out of memory");
-		memcpy(member, "files/", 6);
-		memcpy(member + 6, x->path, pl + 1);
-		int same = tar_name_roundtrips(member, e);
-		free(member);
+		memcpy(name, "files/", 6);
+		memcpy(name + 6, x->path, pl + 1);
+		int same = tar_name_roundtrips(name, e);
+		free(name);
 		if (same < 0)
 			return -1;
 		if (!same) {
@@ -458,6 +1287,127 @@ static int check_complete(struct outcome *o, unsigned root_seen, unsigned conf_s
 	}
 	return 0;
 }
+
+static int sort_attachments(struct outcome *o, struct err *e);
+static int check_files(struct outcome *o, const char *basedir, struct err *e);
+
+/* The first pass, over a source opened in p: everything checked, the records counted, the
+ * digest kept. */
+static int check_all(struct parser *p, const char *basedir)
+{
+	struct outcome *o = p->o;
+	read_document(p);
+	if (p->fatal || p->rank != R_NONE)
+		return -1;
+	o->nrecords = (size_t)p->nrec;
+	crypto_generichash_final(&p->hash, o->digest, sizeof o->digest);
+	if (check_complete(o, p, p->e) != 0 || sort_attachments(o, p->e) != 0)
+		return -1;
+	if (basedir && check_files(o, basedir, p->e) != 0)
+		return -1;
+	return 0;
+}
+
+int outcome_parse(const char *json, size_t len, const char *basedir, struct outcome *out,
+		  struct err *e)
+{
+	struct parser p;
+	memset(out, 0, sizeof *out);
+	if (len > OUTCOME_FILE_MAX)
+		return err_set(e, ERR_FORMAT, "outcome.json is larger than %u bytes", OUTCOME_FILE_MAX);
+	out->json = json;
+	out->json_len = len;
+	int rc = -1;
+	if (parser_init(&p, out, e) == 0) {
+		source_memory(&p, json, len);
+		rc = check_all(&p, basedir);
+	}
+	parser_free(&p);
+	return rc;
+}
+
+int outcome_load(const char *path, struct outcome *out, struct err *e)
+{
+	struct parser p;
+	char *dir = NULL;
+	int rc = -1;
+	memset(out, 0, sizeof *out);
+	if (parser_init(&p, out, e) != 0 || source_file(&p, path) != 0)
+		goto done;
+	if (!(out->path = io_absolute(path)) || !(dir = io_dirname(path))) {
+		err_set(e, ERR_IO, "out of memory");
+		goto done;
+	}
+	rc = check_all(&p, dir);
+done:
+	free(dir);
+	parser_free(&p);
+	return rc;
+}
+
+int outcome_each_record(const struct outcome *o, outcome_record_fn fn, void *ctx, struct err *e)
+{
+	struct parser p;
+	uint8_t digest[sizeof o->digest];
+	int rc = -1;
+	if (!o->path && !o->json)
+		return err_set(e, ERR_INTERNAL, "the outcome was not read by outcome_load or outcome_parse");
+	if (parser_init(&p, NULL, e) != 0)
+		goto done;
+	p.second = true;
+	p.expect = o->nrecords;
+	p.fn = fn;
+	p.fn_ctx = ctx;
+	if (o->path) {
+		if (source_file(&p, o->path) != 0)
+			goto done;
+	} else {
+		source_memory(&p, o->json, o->json_len);
+	}
+	read_document(&p);
+	if (p.fn_rc) {
+		rc = p.fn_rc;
+		goto done;
+	}
+	if (p.io)
+		goto done;
+	crypto_generichash_final(&p.hash, digest, sizeof digest);
+	if (p.fatal || p.rank != R_NONE || p.nrec != o->nrecords ||
+	    sodium_memcmp(digest, o->digest, sizeof digest) != 0) {
+		err_set(e, ERR_IO, "outcome.json changed while it was being sealed");
+		err_hint(e, "leave outcome.json alone while amana seals it, then seal again");
+		goto done;
+	}
+	rc = 0;
+done:
+	parser_free(&p);
+	return rc;
+}
+
+void outcome_free(struct outcome *o)
+{
+	free(o->series);
+	free(o->title);
+	free(o->venue);
+	free(o->held_from);
+	free(o->held_to);
+	free(o->organizer);
+	for (size_t i = 0; i < o->nparticipants; i++) {
+		free(o->participants[i].name);
+		free(o->participants[i].kind);
+	}
+	free(o->participants);
+	for (size_t i = 0; i < o->nattachments; i++) {
+		free(o->attachments[i].path);
+		free(o->attachments[i].source);
+		free(o->attachments[i].caption);
+	}
+	free(o->attachments);
+	free(o->path);
+	memset(o, 0, sizeof *o);
+}
+
+/* ---- attachments ---- */
 
 static int cmp_att(const void *a, const void *b)
 {
@@ -560,439 +1510,6 @@ static int check_files(struct outcome *o, const char *basedir, struct err *e)
 			return -1;
 	}
 	return 0;
-}
-
-/* ---- JSON syntax, checked before SQLite sees the text --------------------------------------
- *
- * SQLite's JSON functions (3.40, Debian 12's) accept some malformed documents (an object
- * whose key is not a string: '{{...') and json_tree then crashes on them. So the text is
- * checked against RFC 8259's grammar first, by this small iterative scanner, which also says
- * where the first error is. (UTF-8 and escaped NULs are checked separately.) */
-
-#define JSON_DEPTH_MAX 32 /* outcome.json needs 4 */
-
-static bool json_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static bool json_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool json_hex(char c)
-{
-	return json_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* A string starting at s[*i] == '"'; *i ends past its closing quote. */
-static const char *json_string(const char *s, size_t n, size_t *i)
-{
-	size_t j = *i + 1;
-	while (j < n && s[j] != '"') {
-		unsigned char c = (unsigned char)s[j];
-		if (c < 0x20) {
-			*i = j;
-			return "a control character inside a string (write it as an escape)";
-		}
-		if (c == '\\') {
-			if (j + 1 >= n)
-				break;
-			char x = s[j + 1];
-			if (x == 'u') {
-				if (j + 5 >= n || !json_hex(s[j + 2]) || !json_hex(s[j + 3]) || !json_hex(s[j + 4]) ||
-				    !json_hex(s[j + 5])) {
-					*i = j;
-					return "a \\u escape without four hex digits";
-				}
-				j += 6;
-				continue;
-			}
-			if (!strchr("\"\\/bfnrt", x) || !x) {
-				*i = j;
-				return "an unknown escape in a string";
-			}
-			j += 2;
-			continue;
-		}
-		j++;
-	}
-	if (j >= n) {
-		*i = n;
-		return "a string that does not end";
-	}
-	*i = j + 1;
-	return NULL;
-}
-
-/* A number at s[*i]; *i ends past it. */
-static const char *json_number(const char *s, size_t n, size_t *i)
-{
-	size_t j = *i;
-	if (j < n && s[j] == '-')
-		j++;
-	if (j < n && s[j] == '0') {
-		j++;
-	} else if (j < n && json_digit(s[j])) {
-		while (j < n && json_digit(s[j]))
-			j++;
-	} else {
-		*i = j;
-		return "a malformed number";
-	}
-	if (j < n && s[j] == '.') {
-		j++;
-		if (j >= n || !json_digit(s[j])) {
-			*i = j;
-			return "a malformed number";
-		}
-		while (j < n && json_digit(s[j]))
-			j++;
-	}
-	if (j < n && (s[j] == 'e' || s[j] == 'E')) {
-		j++;
-		if (j < n && (s[j] == '+' || s[j] == '-'))
-			j++;
-		if (j >= n || !json_digit(s[j])) {
-			*i = j;
-			return "a malformed number";
-		}
-		while (j < n && json_digit(s[j]))
-			j++;
-	}
-	*i = j;
-	return NULL;
-}
-
-/* NULL when s[0..n) is one JSON value (RFC 8259); else what is wrong, at byte *at. */
-static const char *json_syntax(const char *s, size_t n, size_t *at)
-{
-	enum { VALUE, VALUE_OR_END, KEY, KEY_OR_END, AFTER } state = VALUE;
-	char stack[JSON_DEPTH_MAX];
-	size_t depth = 0, i = 0;
-	const char *why = NULL;
-	if (n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
-		*at = 0;
-		return "it starts with a byte order mark (save it as UTF-8 without BOM)";
-	}
-	for (;;) {
-		while (i < n && json_ws(s[i]))
-			i++;
-		if (i == n) {
-			*at = n;
-			return state == AFTER && depth == 0 ? NULL : "the text ends before the JSON does";
-		}
-		char c = s[i];
-		switch (state) {
-		case VALUE_OR_END:
-		case KEY_OR_END:
-			if (c == (state == VALUE_OR_END ? ']' : '}')) {
-				depth--;
-				i++;
-				state = AFTER;
-			} else {
-				state = state == VALUE_OR_END ? VALUE : KEY;
-			}
-			continue;
-		case KEY:
-			if (c != '"') {
-				why = "expected a string (the key of an object's member)";
-				break;
-			}
-			if ((why = json_string(s, n, &i)) != NULL)
-				break;
-			while (i < n && json_ws(s[i]))
-				i++;
-			if (i >= n || s[i] != ':') {
-				why = "expected ':' after an object's key";
-				break;
-			}
-			i++;
-			state = VALUE;
-			continue;
-		case VALUE:
-			if (c == '{' || c == '[') {
-				if (depth == JSON_DEPTH_MAX) {
-					why = "objects and arrays nested too deeply";
-					break;
-				}
-				stack[depth++] = c;
-				i++;
-				state = c == '{' ? KEY_OR_END : VALUE_OR_END;
-				continue;
-			}
-			if (c == '"')
-				why = json_string(s, n, &i);
-			else if (c == '-' || json_digit(c))
-				why = json_number(s, n, &i);
-			else if (n - i >= 4 && memcmp(s + i, "true", 4) == 0)
-				i += 4;
-			else if (n - i >= 5 && memcmp(s + i, "false", 5) == 0)
-				i += 5;
-			else if (n - i >= 4 && memcmp(s + i, "null", 4) == 0)
-				i += 4;
-			else
-				why = "expected a value";
-			if (why)
-				break;
-			state = AFTER;
-			continue;
-		case AFTER:
-			if (depth == 0) {
-				why = "more text after the end of the JSON";
-			} else if (c == ',') {
-				i++;
-				state = stack[depth - 1] == '{' ? KEY : VALUE;
-				continue;
-			} else if (c == (stack[depth - 1] == '{' ? '}' : ']')) {
-				depth--;
-				i++;
-				continue;
-			} else {
-				why = stack[depth - 1] == '{' ? "expected ',' or '}'" : "expected ',' or ']'";
-			}
-			break;
-		}
-		*at = i;
-		return why;
-	}
-}
-
-/* The JSON path of the value that contains byte offset at of json[0..len), for messages
- * about bytes SQLite never gets to see (invalid UTF-8). A small scanner: objects, arrays,
- * strings with escapes, and the other tokens; no validation beyond what finding the path
- * needs. Writes "the top level" when at is outside any value it can name. */
-static void json_path_at(const char *json, size_t len, size_t at, char *out, size_t cap)
-{
-	struct frame {
-		bool array;
-		size_t index;
-		size_t key_start, key_len; /* of the current member's key */
-	} st[64];
-	int depth = -1;
-	bool want_key = false;
-	snprintf(out, cap, "the top level");
-	for (size_t i = 0; i < len && i <= at; i++) {
-		char c = json[i];
-		if (c == '{' || c == '[') {
-			if (depth + 1 >= 64)
-				return;
-			depth++;
-			st[depth].array = c == '[';
-			st[depth].index = 0;
-			st[depth].key_len = 0;
-			want_key = c == '{';
-		} else if (c == '}' || c == ']') {
-			if (depth >= 0)
-				depth--;
-			want_key = false;
-		} else if (c == ',' && depth >= 0) {
-			if (st[depth].array)
-				st[depth].index++;
-			else
-				want_key = true;
-		} else if (c == '"') {
-			size_t start = i + 1, j = start;
-			while (j < len && json[j] != '"')
-				j += json[j] == '\\' && j + 1 < len ? 2 : 1;
-			if (j > len)
-				j = len;
-			if (want_key && depth >= 0) {
-				st[depth].key_start = start;
-				st[depth].key_len = j - start;
-				want_key = false;
-			} else if (at >= start && at <= j) {
-				break; /* inside this string value */
-			}
-			i = j;
-		}
-	}
-	size_t o = 0;
-	for (int d = 0; d <= depth && o + 1 < cap; d++) {
-		if (st[d].array)
-			o += (size_t)snprintf(out + o, cap - o, "[%zu]", st[d].index);
-		else if (st[d].key_len)
-			o += (size_t)snprintf(out + o, cap - o, "%s%.*s", o ? "." : "", (int)st[d].key_len,
-					     json + st[d].key_start);
-		if (o >= cap)
-			break;
-	}
-	if (o == 0)
-		snprintf(out, cap, "the top level");
-}
-
-/* The offset of the first byte that is not UTF-8, or len. */
-static size_t bad_utf8_at(const char *s, size_t len)
-{
-	size_t i = 0;
-	while (i < len) {
-		uint32_t cp;
-		size_t k = text_utf8_next(s + i, len - i, &cp);
-		if (k == 0)
-			return i;
-		i += k;
-	}
-	return len;
-}
-
-/* SQLite's JSON functions cut a string at an escaped NUL ("a\u0000b" reads as "a"), which
- * would silently change text; such escapes are refused before SQLite sees them. Returns the
- * offset of the first one, or len. */
-static size_t escaped_nul(const char *json, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (json[i] != '\\')
-			continue;
-		if (json[i + 1] == 'u' && i + 5 < len && strncmp(json + i + 2, "0000", 4) == 0)
-			return i;
-		i++; /* skip the escaped character, so "\\u0000" is not taken for one */
-	}
-	return len;
-}
-
-int outcome_parse(const char *json, size_t len, const char *basedir, struct outcome *out,
-		  struct err *e)
-{
-	struct parse p = {0};
-	sqlite3 *db = NULL;
-	int rc = -1;
-
-	memset(out, 0, sizeof *out);
-	p.o = out;
-	p.e = e;
-	p.root = p.conf = p.parts = p.recs = p.atts = p.cur = p.cur_array = -1;
-	if (len > OUTCOME_FILE_MAX)
-		return err_set(e, ERR_FORMAT, "outcome.json is larger than %u bytes", OUTCOME_FILE_MAX);
-	if (memchr(json, 0, len))
-		return err_set(e, ERR_FORMAT, "outcome.json contains a NUL byte");
-	size_t bad = bad_utf8_at(json, len);
-	if (bad < len) {
-		char path[512];
-		json_path_at(json, len, bad, path, sizeof path);
-		char *shown = text_display(path, strlen(path));
-		err_set(e, ERR_FORMAT, "outcome.json: %s: the text is not valid UTF-8 (byte %zu)", shown ? shown : "?", bad);
-		free(shown);
-		return -1;
-	}
-	size_t nul = escaped_nul(json, len);
-	if (nul < len) {
-		char path[512];
-		json_path_at(json, len, nul, path, sizeof path);
-		char *shown = text_display(path, strlen(path));
-		err_set(e, ERR_FORMAT, "outcome.json: %s: the text contains a NUL character (escaped as u0000, at byte %zu)",
-			shown ? shown : "?", nul);
-		free(shown);
-		return err_hint(e, "remove the NUL character: amana stores text byte for byte, and a NUL would cut it");
-	}
-	size_t at;
-	const char *why = json_syntax(json, len, &at);
-	if (why) {
-		size_t line = 1, col = 1;
-		for (size_t k = 0; k < at && k < len; k++) {
-			if (json[k] == '\n') {
-				line++;
-				col = 1;
-			} else if (((unsigned char)json[k] & 0xc0) != 0x80) {
-				col++;
-			}
-		}
-		err_set(e, ERR_FORMAT, "outcome.json is not valid JSON: line %zu, column %zu: %s", line, col, why);
-		return err_hint(e, "check it with: sqlite3 :memory: \"select json(readfile('outcome.json'))\"");
-	}
-	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    store_harden(db, e) != 0) {
-		err_set(e, ERR_INTERNAL, "cannot open SQLite in memory");
-		goto done;
-	}
-	if (sqlite3_prepare_v2(db, "SELECT json_valid(?1)", -1, &p.st, NULL) != SQLITE_OK) {
-		err_set(e, ERR_INTERNAL, "SQLite has no JSON functions: %s", sqlite3_errmsg(db));
-		goto done;
-	}
-	sqlite3_bind_text(p.st, 1, json, (int)len, SQLITE_STATIC);
-	if (sqlite3_step(p.st) != SQLITE_ROW || sqlite3_column_int(p.st, 0) != 1) {
-		err_set(e, ERR_FORMAT, "outcome.json is not valid JSON");
-		err_hint(e, "check it with: sqlite3 :memory: \"select json(readfile('outcome.json'))\"");
-		goto done;
-	}
-	sqlite3_finalize(p.st);
-	if (sqlite3_prepare_v2(db, "SELECT id, parent, key, type, atom, fullkey FROM json_tree(?1)",
-			       -1, &p.st, NULL) != SQLITE_OK) {
-		err_set(e, ERR_INTERNAL, "cannot walk the JSON: %s", sqlite3_errmsg(db));
-		goto done;
-	}
-	sqlite3_bind_text(p.st, 1, json, (int)len, SQLITE_STATIC);
-	int step;
-	while ((step = sqlite3_step(p.st)) == SQLITE_ROW)
-		if (on_row(&p) != 0)
-			goto done;
-	if (step != SQLITE_DONE) {
-		err_set(e, ERR_FORMAT, "outcome.json cannot be read: %s", sqlite3_errmsg(db));
-		goto done;
-	}
-	if (check_complete(out, p.root_seen, p.conf_seen, e) != 0 || sort_attachments(out, e) != 0)
-		goto done;
-	if (basedir && check_files(out, basedir, e) != 0)
-		goto done;
-	rc = 0;
-done:
-	sqlite3_finalize(p.st);
-	sqlite3_close(db);
-	return rc;
-}
-
-int outcome_load(const char *path, struct outcome *out, struct err *e)
-{
-	unsigned char *json = NULL;
-	size_t len = 0;
-	memset(out, 0, sizeof *out);
-	if (io_read_file(path, OUTCOME_FILE_MAX, &json, &len, e) != 0)
-		return -1;
-	char *dir = io_dirname(path);
-	int rc = dir ? outcome_parse((const char *)json, len, dir, out, e)
-		     : err_set(e, ERR_IO, "out of memory");
-	free(dir);
-	free(json);
-	return rc;
-}
-
-int outcome_each_record(const struct outcome *o, outcome_record_fn fn, void *ctx, struct err *e)
-{
-	for (size_t i = 0; i < o->nrecords; i++) {
-		int rc = fn(ctx, i + 1, &o->records[i], e);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
-}
-
-void outcome_free(struct outcome *o)
-{
-	free(o->series);
-	free(o->title);
-	free(o->venue);
-	free(o->held_from);
-	free(o->held_to);
-	free(o->organizer);
-	for (size_t i = 0; i < o->nparticipants; i++) {
-		free(o->participants[i].name);
-		free(o->participants[i].kind);
-	}
-	free(o->participants);
-	for (size_t i = 0; i < o->nrecords; i++) {
-		free(o->records[i].kind);
-		free(o->records[i].lang);
-		free(o->records[i].title);
-		free(o->records[i].body);
-	}
-	free(o->records);
-	for (size_t i = 0; i < o->nattachments; i++) {
-		free(o->attachments[i].path);
-		free(o->attachments[i].source);
-		free(o->attachments[i].caption);
-	}
-	free(o->attachments);
-	memset(o, 0, sizeof *o);
 }
 
 const char *outcome_media_type(const char *path)

@@ -1,7 +1,8 @@
 /*
- * fuzz_outcome.c - outcome.json, the secretariat's input, parsed with SQLite's JSON functions
- * (vault/outcome.c), with basedir NULL: the attachments' paths are checked, their files are
- * not looked at.
+ * fuzz_outcome.c - outcome.json, the secretariat's input, read by vault/outcome.c's streaming
+ * reader, with basedir NULL: the attachments' paths are checked, their files are not looked
+ * at. What is accepted is then walked with outcome_each_record, which must succeed and hand
+ * over exactly nrecords records, each as outcome.h promises.
  *
  * The text is handed over as json[0..len) ending at the end of readable memory, so that a
  * read past len faults. A refusal is ERR_FORMAT and leaves nothing allocated that outcome_free
@@ -29,6 +30,17 @@ static bool text_ok(const char *s, size_t max)
 static bool line_ok(const char *s)
 {
 	return text_ok(s, OUTCOME_LINE_MAX) && !text_has_controls(s, strlen(s));
+}
+
+/* outcome_each_record's callback: every record as promised, numbered 1, 2, 3... */
+static int check_record(void *ctx, uint64_t seq, const struct outcome_record *r, struct err *e)
+{
+	uint64_t *count = ctx;
+	(void)e;
+	if (seq != ++*count || !line_ok(r->kind) || !line_ok(r->lang) || !line_ok(r->title) ||
+	    !text_ok(r->body, OUTCOME_TEXT_MAX) || strlen(r->body) != r->body_len)
+		abort();
+	return 0;
 }
 
 static int fold(int c)
@@ -66,7 +78,10 @@ FUZZ_TARGET(outcome)
 	void *map;
 	size_t maplen;
 	const char *json = guarded(data, size, &map, &maplen);
+	uint64_t count = 0;
 	int rc = outcome_parse(json, size, NULL, &o, &e);
+	if (rc == 0 && (outcome_each_record(&o, check_record, &count, &e) != 0 || count != o.nrecords))
+		abort();
 	munmap(map, maplen);
 	if (rc != 0) {
 		if (e.code != ERR_FORMAT)
@@ -83,12 +98,6 @@ FUZZ_TARGET(outcome)
 	for (size_t i = 0; i < o.nparticipants; i++)
 		if (!line_ok(o.participants[i].name) || !line_ok(o.participants[i].kind))
 			abort();
-	for (size_t i = 0; i < o.nrecords; i++) {
-		const struct outcome_record *r = &o.records[i];
-		if (!line_ok(r->kind) || !line_ok(r->lang) || !line_ok(r->title) ||
-		    !text_ok(r->body, OUTCOME_TEXT_MAX) || strlen(r->body) != r->body_len)
-			abort();
-	}
 	for (size_t i = 0; i < o.nattachments; i++) {
 		const struct outcome_attachment *a = &o.attachments[i];
 		if (!a->path || outcome_path_problem(a->path) || !text_ok(a->caption, OUTCOME_LINE_MAX) ||

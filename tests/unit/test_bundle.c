@@ -1534,6 +1534,13 @@ static const char *craft_json =
 	"\"records\":[{\"kind\":\"decision\",\"lang\":\"ar\",\"title\":\"أ\",\"body\":\"نص أول\"},"
 	"{\"kind\":\"decision\",\"lang\":\"ar\",\"title\":\"ب\",\"body\":\"نص ثان\"}]}";
 
+/* craft_json with the second record's body changed. */
+static const char *craft_json_tampered =
+	"{\"conference\":{\"series\":\"s\",\"number\":3,\"title\":\"عنوان\",\"venue\":\"v\","
+	"\"held_from\":\"\",\"held_to\":\"\",\"organizer\":\"o\"},\"participants\":[],"
+	"\"records\":[{\"kind\":\"decision\",\"lang\":\"ar\",\"title\":\"أ\",\"body\":\"نص أول\"},"
+	"{\"kind\":\"decision\",\"lang\":\"ar\",\"title\":\"ب\",\"body\":\"نص مزور\"}]}";
+
 static void hex(char *out, const uint8_t *in, size_t n)
 {
 	sodium_bin2hex(out, n * 2 + 1, in, n);
@@ -1578,6 +1585,22 @@ static void craft_edit(const char *path, const struct outcome *o, const struct m
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
 
+/* Salts, leaves and the tree of craft_bundle's records, for outcome_each_record. */
+struct craft_leaves {
+	const uint8_t *seed, *bid;
+	uint8_t (*salts)[32], (*leaves)[32];
+	struct merkle_tree *tree;
+};
+
+static int craft_leaf(void *ctx, uint64_t seq, const struct outcome_record *r, struct err *e)
+{
+	struct craft_leaves *c = ctx;
+	struct record_fields f = {seq, r->kind, r->lang, r->title, r->body, r->body_len};
+	record_salt(c->seed, seq, c->salts[seq - 1]);
+	record_leaf(c->bid, &f, c->salts[seq - 1], c->leaves[seq - 1]);
+	return merkle_tree_append(c->tree, c->leaves[seq - 1], e);
+}
+
 /* Builds a whole bundle by hand, as seal.c would but with the defects c asks for, signed by
  * the issuer, for A and B. Returns its path. */
 static char *craft_bundle(const struct craft *c)
@@ -1588,7 +1611,10 @@ static char *craft_bundle(const struct craft *c)
 	const uint64_t seq = fx.next_seq++;
 	const char *issuer_name = "الأمانة";
 	memset(bid, 0xc4, sizeof bid);
-	if (outcome_parse(craft_json, strlen(craft_json), NULL, &o, &e) != 0)
+	/* A tampered record: o (which the manifest lists) says other text than alt (whose
+	 * leaves are signed). */
+	const char *json = c->tamper_record ? craft_json_tampered : craft_json;
+	if (outcome_parse(json, strlen(json), NULL, &o, &e) != 0)
 		fail_msg("craft outcome: %s", e.msg);
 	assert_int_equal(o.nrecords, 2);
 	/* The listed files, as attachments (any path: this is the issuer misbehaving). */
@@ -1616,18 +1642,8 @@ static char *craft_bundle(const struct craft *c)
 	merkle_tree_init(&tree);
 	if (outcome_parse(craft_json, strlen(craft_json), NULL, &alt, &e) != 0)
 		fail_msg("craft outcome: %s", e.msg);
-	if (c->tamper_record) {
-		free(o.records[1].body);
-		o.records[1].body = strdup("نص مزور");
-		o.records[1].body_len = strlen(o.records[1].body);
-	}
-	for (size_t i = 0; i < 2; i++) {
-		const struct outcome_record *r = &alt.records[i];
-		struct record_fields f = {i + 1, r->kind, r->lang, r->title, r->body, r->body_len};
-		record_salt(seed, i + 1, salts[i]);
-		record_leaf(bid, &f, salts[i], leaves[i]);
-		assert_int_equal(merkle_tree_append(&tree, leaves[i], &e), 0);
-	}
+	struct craft_leaves leafw = {seed, bid, salts, leaves, &tree};
+	assert_int_equal(outcome_each_record(&alt, craft_leaf, &leafw, &e), 0);
 	merkle_tree_root(&tree, root);
 	if (c->records_root_zero)
 		memset(root, 0, sizeof root);
@@ -1662,7 +1678,7 @@ static char *craft_bundle(const struct craft *c)
 	    manifest_finish(mpath, &o, (const uint8_t(*)[64])digests, meta.sequence, &e) != 0)
 		fail_msg("manifest_build: %s", e.msg);
 	/* The defects asked for, written with SQL into the issuer's own manifest. */
-	craft_edit(mpath, &o, &meta, c->tamper_record ? o.records[1].body : NULL);
+	craft_edit(mpath, &o, &meta, c->tamper_record ? "نص مزور" : NULL);
 	outcome_free(&alt);
 	size_t mlen;
 	unsigned char *mbytes = unit_slurp(mpath, &mlen);

@@ -312,7 +312,9 @@ static void test_leaf_unambiguous(void **state)
 struct bundle {
 	uint8_t id[16];
 	char id_hex[33];
-	struct outcome o;
+	struct outcome o;	    /* read by outcome_parse from json, made of recs */
+	struct outcome_record *recs;
+	char *json;
 	uint8_t (*salts)[32];
 	uint8_t (*leaves)[32];
 	uint8_t root[32];
@@ -330,9 +332,10 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
-/* Fills o with the conference and n synthetic records (record bodies are left NULL). */
-static void outcome_shell(struct outcome *o, size_t n)
+/* Fills b->o with the conference and b->recs with n empty records (see bundle_outcome). */
+static void outcome_shell(struct bundle *b, size_t n)
 {
+	struct outcome *o = &b->o;
 	memset(o, 0, sizeof *o);
 	o->series = xstrdup("المؤتمر العربي للمسؤولين عن مكافحة الإرهاب");
 	o->number = 24;
@@ -341,9 +344,67 @@ static void outcome_shell(struct outcome *o, size_t n)
 	o->held_from = xstrdup("");
 	o->held_to = xstrdup("");
 	o->organizer = xstrdup("الأمانة العامة لمجلس وزراء الداخلية العرب");
-	o->records = calloc(n, sizeof *o->records);
-	assert_non_null(o->records);
+	b->recs = calloc(n, sizeof *b->recs);
+	assert_non_null(b->recs);
 	o->nrecords = n;
+}
+
+/* s[0..n) as a JSON string. */
+static void json_string(FILE *f, const char *s, size_t n)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* The records live in outcome.json now: writes b->o's conference and b->recs as JSON and
+ * reads it back into b->o with outcome_parse, as seal would. */
+static void bundle_outcome(struct bundle *b)
+{
+	struct outcome *o = &b->o;
+	size_t n = o->nrecords, len = 0;
+	FILE *f = open_memstream(&b->json, &len);
+	assert_non_null(f);
+	fputs("{\"conference\":{\"series\":", f);
+	json_string(f, o->series, strlen(o->series));
+	fprintf(f, ",\"number\":%lld,\"title\":", (long long)o->number);
+	json_string(f, o->title, strlen(o->title));
+	fputs(",\"venue\":", f);
+	json_string(f, o->venue, strlen(o->venue));
+	fputs(",\"held_from\":", f);
+	json_string(f, o->held_from, strlen(o->held_from));
+	fputs(",\"held_to\":", f);
+	json_string(f, o->held_to, strlen(o->held_to));
+	fputs(",\"organizer\":", f);
+	json_string(f, o->organizer, strlen(o->organizer));
+	fputs("},\"participants\":[],\"records\":[", f);
+	for (size_t i = 0; i < n; i++) {
+		const struct outcome_record *r = &b->recs[i];
+		fputs(i ? ",{\"kind\":" : "{\"kind\":", f);
+		json_string(f, r->kind, strlen(r->kind));
+		fputs(",\"lang\":", f);
+		json_string(f, r->lang, strlen(r->lang));
+		fputs(",\"title\":", f);
+		json_string(f, r->title, strlen(r->title));
+		fputs(",\"body\":", f);
+		json_string(f, r->body, r->body_len);
+		fputc('}', f);
+	}
+	fputs("]}", f);
+	assert_int_equal(fclose(f), 0);
+	struct err e;
+	outcome_free(o);
+	if (outcome_parse(b->json, len, NULL, o, &e) != 0)
+		fail_msg("outcome_parse: %s", e.msg);
+	assert_int_equal(o->nrecords, n);
 }
 
 static void set_record(struct outcome_record *r, const char *kind, const char *lang,
@@ -378,11 +439,11 @@ static void synth_record(struct outcome_record *r, size_t seq)
 	set_record(r, kinds[seq % 5], seq % 7 == 0 ? "en" : "ar", title, body, strlen(body));
 }
 
-static void outcome_synth(struct outcome *o, size_t n)
+static void outcome_synth(struct bundle *b, size_t n)
 {
-	outcome_shell(o, n);
+	outcome_shell(b, n);
 	for (size_t i = 0; i < n; i++)
-		synth_record(&o->records[i], i + 1);
+		synth_record(&b->recs[i], i + 1);
 }
 
 /* Seals b->o (filled by the caller) under bundle id b->id: salts from seed, leaves, root,
@@ -391,13 +452,14 @@ static void bundle_seal(struct bundle *b, const struct minisign_sec *sk, const u
 {
 	struct err e;
 	size_t n = b->o.nrecords;
+	bundle_outcome(b);
 	sodium_bin2hex(b->id_hex, sizeof b->id_hex, b->id, 16);
 	b->salts = malloc(n * 32);
 	b->leaves = malloc(n * 32);
 	assert_non_null(b->salts);
 	assert_non_null(b->leaves);
 	for (size_t i = 0; i < n; i++) {
-		const struct outcome_record *r = &b->o.records[i];
+		const struct outcome_record *r = &b->recs[i];
 		struct record_fields f = {i + 1, r->kind, r->lang, r->title, r->body, r->body_len};
 		record_salt(seed, i + 1, b->salts[i]);
 		record_leaf(b->id, &f, b->salts[i], b->leaves[i]);
@@ -468,7 +530,15 @@ static void bundle_free(struct bundle *b)
 	free(b->leaves);
 	free(b->envelope);
 	free(b->signature);
+	for (size_t i = 0; b->recs && i < b->o.nrecords; i++) {
+		free(b->recs[i].kind);
+		free(b->recs[i].lang);
+		free(b->recs[i].title);
+		free(b->recs[i].body);
+	}
+	free(b->recs);
 	outcome_free(&b->o);
+	free(b->json);
 	memset(b, 0, sizeof *b);
 }
 
@@ -540,13 +610,13 @@ static void test_proofs_every_record_1_to_33(void **state)
 		memset(&b, 0, sizeof b);
 		randombytes_buf(b.id, 16);
 		randombytes_buf(seed, 32);
-		outcome_synth(&b.o, n);
+		outcome_synth(&b, n);
 		bundle_seal(&b, issuer_sk, seed);
 		for (uint64_t seq = 1; seq <= n; seq++) {
 			struct record_proof p, q;
 			struct envelope env;
 			struct err e;
-			const struct outcome_record *r = &b.o.records[seq - 1];
+			const struct outcome_record *r = &b.recs[seq - 1];
 			proof_build(&b, seq, &p);
 			assert_int_equal(p.seq, seq);
 			assert_int_equal(p.count, n);
@@ -591,7 +661,7 @@ static void test_proofs_every_record_1_to_33(void **state)
 				char hex[65];
 				if (j == seq - 1)
 					continue;
-				const struct outcome_record *o = &b.o.records[j];
+				const struct outcome_record *o = &b.recs[j];
 				if (strstr(text, o->title))
 					fail_msg("proof of %llu shows the title of record %zu", (unsigned long long)seq, j + 1);
 				if (o->body_len && strstr(text, o->body))
@@ -704,7 +774,7 @@ static void test_each_field_altered(void **state)
 	memset(&b, 0, sizeof b);
 	randombytes_buf(b.id, 16);
 	randombytes_buf(seed, 32);
-	outcome_synth(&b.o, 14);
+	outcome_synth(&b, 14);
 	bundle_seal(&b, issuer_sk, seed);
 	proof_build(&b, 6, &p);
 	assert_true(p.npath >= 3);
@@ -868,8 +938,8 @@ static void test_moved_to_another_bundle(void **state)
 	memcpy(b.id, a.id, 16);
 	b.id[15] ^= 1;
 	/* The same outcome, the same salts: only the bundle id differs. */
-	outcome_synth(&a.o, 9);
-	outcome_synth(&b.o, 9);
+	outcome_synth(&a, 9);
+	outcome_synth(&b, 9);
 	bundle_seal(&a, issuer_sk, seed);
 	bundle_seal(&b, issuer_sk, seed);
 	assert_memory_equal(a.salts, b.salts, 9 * 32);
@@ -961,11 +1031,11 @@ static void test_arabic_round_trip(void **state)
 	memset(&b, 0, sizeof b);
 	randombytes_buf(b.id, 16);
 	randombytes_buf(seed, 32);
-	outcome_shell(&b.o, 4);
-	set_record(&b.o.records[0], "recommendation", "ar", title1, body1, lens[0]);
-	set_record(&b.o.records[1], "statement", "ar-EG", "بيان: envelope: 3", body2, lens[1]);
-	set_record(&b.o.records[2], "decision", "ar", "قرارٌ بلا نص", body3, lens[2]);
-	set_record(&b.o.records[3], "summary", "en", "A line feed only", body4, lens[3]);
+	outcome_shell(&b, 4);
+	set_record(&b.recs[0], "recommendation", "ar", title1, body1, lens[0]);
+	set_record(&b.recs[1], "statement", "ar-EG", "بيان: envelope: 3", body2, lens[1]);
+	set_record(&b.recs[2], "decision", "ar", "قرارٌ بلا نص", body3, lens[2]);
+	set_record(&b.recs[3], "summary", "en", "A line feed only", body4, lens[3]);
 	bundle_seal(&b, issuer_sk, seed);
 
 	for (uint64_t seq = 1; seq <= 4; seq++) {
@@ -988,8 +1058,8 @@ static void test_arabic_round_trip(void **state)
 		assert_int_equal(q.body_len, lens[seq - 1]);
 		assert_memory_equal(q.body, bodies[seq - 1], lens[seq - 1]);
 		assert_int_equal(q.body[q.body_len], '\0');
-		assert_string_equal(q.title, b.o.records[seq - 1].title);
-		assert_string_equal(q.lang, b.o.records[seq - 1].lang);
+		assert_string_equal(q.title, b.recs[seq - 1].title);
+		assert_string_equal(q.lang, b.recs[seq - 1].lang);
 		char *text2 = proof_text(&q, &len2);
 		assert_int_equal(len2, len);
 		assert_memory_equal(text2, text, len);
@@ -1029,9 +1099,9 @@ static void test_largest_record(void **state)
 	memset(&b, 0, sizeof b);
 	randombytes_buf(b.id, 16);
 	randombytes_buf(seed, 32);
-	outcome_shell(&b.o, 2);
-	set_record(&b.o.records[0], "recommendation", "ar", title, body, OUTCOME_TEXT_MAX);
-	synth_record(&b.o.records[1], 2);
+	outcome_shell(&b, 2);
+	set_record(&b.recs[0], "recommendation", "ar", title, body, OUTCOME_TEXT_MAX);
+	synth_record(&b.recs[1], 2);
 	bundle_seal(&b, issuer_sk, seed);
 
 	struct record_proof p, q;
