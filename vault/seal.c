@@ -44,7 +44,7 @@ struct pipe {
 	uint64_t base;		/* where payload.age's data starts in the output */
 	uint64_t last;		/* the payload's last chunk */
 	crypto_generichash_state body; /* the body: the nonce, then the sealed chunks in order */
-	uint64_t written;	/* bytes since the last writeback kick */
+	uint64_t kicked;	/* the output is being written back up to here */
 	uint64_t pos;		/* plaintext bytes handed over */
 	unsigned char *cur;	/* the chunk being filled */
 	unsigned char *own;	/* AGE_CHUNK_CT bytes: chunks that go through inline */
@@ -53,32 +53,48 @@ struct pipe {
 	unsigned char *slot[PIPE_SLOTS];
 	uint64_t head, mid, tail;
 	bool threaded, stop, failed;
+	unsigned waiting;	/* threads waiting on cv: only then is it worth a wake-up */
 	pthread_t sealer, writer;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct err err;
 };
 
-/* Starts the kernel writing what is written so far, every so often, so that the final fsync
- * has little left to do and dirty pages do not pile up. */
-static void writeback_kick(struct pipe *p, uint64_t n)
+/* Starts the kernel writing out what was written up to end, every 8 MiB, so that the final
+ * fsync has little left to do and dirty pages do not pile up. */
+static void writeback_kick(struct pipe *p, uint64_t end)
 {
-	p->written += n;
-	if (p->written >= (64u << 20)) {
-		sync_file_range(p->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-		p->written = 0;
+	if (end >= p->kicked + (8u << 20)) {
+		sync_file_range(p->fd, (off_t)p->kicked, (off_t)(end - p->kicked), SYNC_FILE_RANGE_WRITE);
+		p->kicked = end;
 	}
+}
+
+/* Waits on p->cv (p->mu held), counted, so that the other side wakes it only when needed. */
+static void pipe_wait(struct pipe *p)
+{
+	p->waiting++;
+	pthread_cond_wait(&p->cv, &p->mu);
+	p->waiting--;
+}
+
+static void pipe_wake(struct pipe *p)
+{
+	if (p->waiting)
+		pthread_cond_broadcast(&p->cv);
 }
 
 /* A chunk through inline: sealed in place, hashed, written. */
 static int chunk_out(struct pipe *p, uint64_t index, bool last, unsigned char *buf, size_t len,
 		     struct err *e)
 {
+	uint64_t at = p->base + age_chunked_offset(p->age, index);
 	age_chunked_seal(p->age, index, last, buf, len, buf);
 	crypto_generichash_update(&p->body, buf, len + 16);
-	writeback_kick(p, len + 16);
-	return io_write_all_at(p->fd, buf, len + 16, p->base + age_chunked_offset(p->age, index),
-			       "the bundle", e);
+	if (io_write_all_at(p->fd, buf, len + 16, at, "the bundle", e) != 0)
+		return -1;
+	writeback_kick(p, at + len + 16);
+	return 0;
 }
 
 static void *pipe_sealer(void *arg)
@@ -87,7 +103,7 @@ static void *pipe_sealer(void *arg)
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (p->mid == p->head && !p->stop)
-			pthread_cond_wait(&p->cv, &p->mu);
+			pipe_wait(p);
 		if (p->mid == p->head)
 			break;
 		uint64_t i = p->mid;
@@ -96,7 +112,7 @@ static void *pipe_sealer(void *arg)
 		age_chunked_seal(p->age, i, false, b, AGE_CHUNK, b);
 		pthread_mutex_lock(&p->mu);
 		p->mid++;
-		pthread_cond_broadcast(&p->cv);
+		pipe_wake(p);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -109,7 +125,7 @@ static void *pipe_writer(void *arg)
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (p->tail == p->mid && !(p->stop && p->mid == p->head))
-			pthread_cond_wait(&p->cv, &p->mu);
+			pipe_wait(p);
 		if (p->tail == p->mid)
 			break;
 		uint64_t first = p->tail, n = p->mid - p->tail;
@@ -127,7 +143,6 @@ static void *pipe_writer(void *arg)
 		}
 		struct err we = {0};
 		if (!failed) {
-			writeback_kick(p, n * AGE_CHUNK_CT);
 			uint64_t at = p->base + age_chunked_offset(p->age, first);
 			size_t left = (size_t)n * AGE_CHUNK_CT;
 			int iv = 0;
@@ -141,6 +156,7 @@ static void *pipe_writer(void *arg)
 				}
 				at += (uint64_t)w;
 				left -= (size_t)w;
+				writeback_kick(p, at);
 				while (w > 0 && iv < (int)n) {
 					if ((size_t)w >= iov[iv].iov_len) {
 						w -= (ssize_t)iov[iv].iov_len;
@@ -159,7 +175,7 @@ static void *pipe_writer(void *arg)
 			err_copy(&p->err, &we);
 		}
 		p->tail += n;
-		pthread_cond_broadcast(&p->cv);
+		pipe_wake(p);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -214,9 +230,9 @@ static int pipe_hand_over(struct pipe *p, struct err *e)
 	}
 	pthread_mutex_lock(&p->mu);
 	p->head++;
-	pthread_cond_broadcast(&p->cv);
+	pipe_wake(p);
 	while (p->head - p->tail >= PIPE_SLOTS && !p->failed)
-		pthread_cond_wait(&p->cv, &p->mu);
+		pipe_wait(p);
 	bool failed = p->failed;
 	pthread_mutex_unlock(&p->mu);
 	p->cur = p->slot[p->head % PIPE_SLOTS];

@@ -1,7 +1,7 @@
 #!/bin/sh
 # bundle.sh - amana seal and open against the stock tools doing the same work, side by side
 # in one run, with libsodium's ceiling measured in the same run; then peak memory across
-# payload sizes, and a 100,000-record outcome.
+# payload sizes, outcomes of 100,000 and 1,000,000 records, and two seals at once.
 #
 #   AMANA=build/amana BENCH_SIZE=1073741824 BENCH_RUNS=2 CEILING=build/bench/ceiling \
 #       sh tests/bench/bundle.sh
@@ -130,17 +130,49 @@ for mib in 16 64 256 1024; do
 done
 rm -rf sw b2.amana o2 in
 
+# records N: an outcome of N records (one Arabic sentence each, with its number) in recN/.
+records() {
+	mkdir -p "rec$1"
+	sqlite3 :memory: "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+		SELECT json_object('conference', json_object('series','bench','number',2,'title','records','venue','','held_from','','held_to','','organizer',''),
+		'participants', json_array(), 'records', json_group_array(json_object('kind','recommendation','lang','ar',
+		'title','التوصية رقم ' || i, 'body','دعا المؤتمر الدول الأعضاء إلى تحديث تشريعاتها لمواجهة تمويل الإرهاب، البند ' || i)))
+		FROM n" >"rec$1/outcome.json"
+}
+
 echo
 echo "an outcome of 100,000 records:"
-mkdir rec
-sqlite3 :memory: "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
-	SELECT json_object('conference', json_object('series','bench','number',2,'title','records','venue','','held_from','','held_to','','organizer',''),
-	'participants', json_array(), 'records', json_group_array(json_object('kind','recommendation','lang','ar',
-	'title','التوصية رقم ' || i, 'body','دعا المؤتمر الدول الأعضاء إلى تحديث تشريعاتها لمواجهة تمويل الإرهاب، البند ' || i)))
-	FROM n" >rec/outcome.json
-"$TIME" -f '%e %M' -o rs "$AMANA" -q seal rec/outcome.json -s issuer.key --to "$R" -o rec.amana
+records 100000
+"$TIME" -f '%e %M' -o rs "$AMANA" -q seal rec100000/outcome.json -s issuer.key --to "$R" -o rec.amana
 "$TIME" -f '%e %M' -o ro "$AMANA" -q open rec.amana -i state.key -o rec-out
 awk '{ printf "  seal  %6.2f s  peak RSS %7d KiB\n", $1, $2 }' rs
 awk '{ printf "  open  %6.2f s  peak RSS %7d KiB\n", $1, $2 }' ro
 "$TIME" -f '%e' -o rq "$AMANA" records --search "تمويل 77777" >/dev/null
 awk '{ printf "  records --search (whole command, 2 words): %.0f ms\n", $1 * 1000 }' rq
+rm -rf rec100000 rec.amana rec-out
+
+echo
+echo "an outcome of 1,000,000 records:"
+records 1000000
+"$TIME" -f '%e %M' -o rs "$AMANA" -q seal rec1000000/outcome.json -s issuer.key --to "$R" -o rec1m.amana
+"$TIME" -f '%e %M' -o ro "$AMANA" -q verify rec1m.amana -i state.key
+awk '{ printf "  seal       %6.2f s  peak RSS %7d KiB\n", $1, $2 }' rs
+awk '{ printf "  verify -i  %6.2f s  peak RSS %7d KiB\n", $1, $2 }' ro
+rm -rf rec1000000 rec1m.amana
+
+# Two seals of the whole payload started together on one vault: each makes its bundle
+# without the vault's lock and takes it only to record it (issue 14).
+echo
+outcome in "$SIZE"
+start=$(date +%s%N)
+"$AMANA" -q seal in/outcome.json -s issuer.key --to "$R" -o c1.amana &
+p1=$!
+"$AMANA" -q seal in/outcome.json -s issuer.key --to "$R" -o c2.amana &
+p2=$!
+wait "$p1" && wait "$p2"
+end=$(date +%s%N)
+printf 'two seals of %s bytes started together: both done in %s s; sequences %s and %s\n' "$SIZE" \
+	"$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')" \
+	"$(tar -xOf c1.amana envelope | sed -n 's/^sequence: //p')" "$(tar -xOf c2.amana envelope | sed -n 's/^sequence: //p')"
+"$AMANA" log verify
+rm -rf in c1.amana c2.amana
