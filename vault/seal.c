@@ -294,6 +294,8 @@ static int pipe_write(void *ctx, const void *buf, size_t len, struct err *e)
 		if (off + n < AGE_CHUNK)
 			continue;
 		uint64_t index = p->pos / AGE_CHUNK - 1;
+		if (index == p->last && p->threaded)
+			return err_set(e, ERR_INTERNAL, "the payload's last chunk reached the threads (this is a bug)");
 		if (index == p->last) {
 			if (chunk_out(p, index, true, p->cur, AGE_CHUNK, e) != 0)
 				return -1;
