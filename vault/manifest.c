@@ -58,6 +58,20 @@ static int put_meta(sqlite3 *db, sqlite3_stmt *st, const char *k, const char *v,
 	return bind_exec(db, st, e);
 }
 
+/* Runs sql (the transaction's end) and closes *db, which is NULL afterwards either way. */
+static int finish_db(sqlite3 **db, const char *sql, struct err *e)
+{
+	int rc = 0;
+	if (sqlite3_exec(*db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_fail(*db, ERR_INTERNAL, "cannot write the manifest", e);
+	if (sqlite3_close(*db) != SQLITE_OK && rc == 0) {
+		sqlite3_close_v2(*db);
+		rc = err_set(e, ERR_IO, "cannot finish the manifest");
+	}
+	*db = NULL;
+	return rc;
+}
+
 /* One record into the manifest: its salt, its leaf, the leaf into the tree. */
 struct record_sink {
 	sqlite3 *db;
@@ -203,15 +217,7 @@ int manifest_build(const char *path, const struct outcome *o, struct manifest_me
 		goto done;
 	sqlite3_finalize(st);
 	st = NULL;
-	if (sqlite3_exec(db, "COMMIT; VACUUM;", NULL, NULL, NULL) != SQLITE_OK)
-		goto sqlfail;
-	if (sqlite3_close(db) != SQLITE_OK) {
-		db = NULL;
-		err_set(e, ERR_IO, "cannot finish the manifest");
-		goto done;
-	}
-	db = NULL;
-	rc = 0;
+	rc = finish_db(&db, "COMMIT; VACUUM;", e);
 	goto done;
 sqlfail:
 	db_fail(db, ERR_INTERNAL, "cannot write the manifest", e);
@@ -263,14 +269,8 @@ int manifest_finish(const char *path, const struct outcome *o, const uint8_t (*d
 		goto done;
 	sqlite3_finalize(st);
 	st = NULL;
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto sqlfail;
-	if (sqlite3_close(db) != SQLITE_OK) {
-		db = NULL;
-		err_set(e, ERR_IO, "cannot finish the manifest");
+	if (finish_db(&db, "COMMIT", e) != 0)
 		goto done;
-	}
-	db = NULL;
 	if (stat(path, &after) != 0) {
 		err_errno(e, ERR_IO, "cannot read the manifest");
 		goto done;
