@@ -512,6 +512,28 @@ seal_bad() {
 	[ "$(cat open.rss)" -lt 32768 ]
 }
 
+@test "sealing an outcome of 100,000 Arabic records stays under 32 MiB of memory: the records stream (issue 14)" {
+	[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing (install the 'time' package)" >&2; return 1; }
+	mkdir many
+	# About 27 MB of outcome.json: diacritics, tatweel, Latin inside Arabic.
+	sqlite3 :memory: "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+		SELECT json_object('conference', json_object('series','المؤتمر','number',24,'title','توصيات','venue','','held_from','','held_to','','organizer',''),
+		'participants', json_array(), 'records', json_group_array(json_object('kind','recommendation','lang','ar',
+		'title','التوصية رقم ' || i, 'body','دعا المؤتمرُ الدولَ الأعضاءَ إلى تحديث تشريعاتها ـــ (UN 2178) البند ' || i)))
+		FROM n" >many/outcome.json
+	# Under AddressSanitizer, freed blocks wait in a quarantine (256 MiB by default) before
+	# reuse: kept small here, so that what is measured is amana's own use.
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4" \
+		/usr/bin/time -f %M -o seal.rss "$AMANA" -q seal many/outcome.json -s sec.key --to "تونس" -o many.amana
+	echo "seal of 100,000 records: $(cat seal.rss) KiB" >&2
+	[ "$(cat seal.rss)" -lt 32768 ]
+	# The records are all there, in order, byte for byte.
+	run -0 "$AMANA" --vault "$T/v-tn" -q open many.amana -i tn.key -o out
+	[ "$(sqlite3 out/manifest.sqlite 'select count(*) from records')" = 100000 ]
+	[ "$(sqlite3 out/manifest.sqlite 'select body from records where seq = 77777')" = "دعا المؤتمرُ الدولَ الأعضاءَ إلى تحديث تشريعاتها ـــ (UN 2178) البند 77777" ]
+	[ "$(sqlite3 out/manifest.sqlite 'select title from records where seq = 100000')" = "التوصية رقم 100000" ]
+}
+
 @test "--threads 1 seals, opens, encrypts and decrypts on one thread, interchangeably with the default" {
 	# A shim that notes every pthread_create, to see which path ran.
 	cc -shared -fPIC -O1 -o threads.so -x c - -ldl <<-'EOF'
