@@ -503,8 +503,8 @@ seal_bad() {
 	 "records":[{"kind":"statement","lang":"ar","title":"التسجيل","body":"تسجيل الجلسة الختامية"}],
 	 "attachments":[{"path":"recording.bin","caption":"تسجيل","record":1}]}
 	EOF
-	/usr/bin/time -f %M -o seal.rss "$AMANA" -q seal big/outcome.json -s sec.key --to "تونس" -o big.amana
-	/usr/bin/time -f %M -o open.rss "$AMANA" --vault "$T/v-tn" -q open big.amana -i tn.key -o out
+	peak_rss seal.rss "$AMANA" -q seal big/outcome.json -s sec.key --to "تونس" -o big.amana
+	peak_rss open.rss "$AMANA" --vault "$T/v-tn" -q open big.amana -i tn.key -o out
 	cmp big/recording.bin out/files/recording.bin
 	# Peak RSS in KiB: half the attachment's size, whatever the allocator does.
 	echo "seal $(cat seal.rss) KiB, open $(cat open.rss) KiB" >&2
@@ -521,12 +521,13 @@ seal_bad() {
 		'participants', json_array(), 'records', json_group_array(json_object('kind','recommendation','lang','ar',
 		'title','التوصية رقم ' || i, 'body','دعا المؤتمرُ الدولَ الأعضاءَ إلى تحديث تشريعاتها ـــ (UN 2178) البند ' || i)))
 		FROM n" >many/outcome.json
-	# Under AddressSanitizer, freed blocks wait in a quarantine (256 MiB by default) before
-	# reuse: kept small here, so that what is measured is amana's own use.
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4" \
-		/usr/bin/time -f %M -o seal.rss "$AMANA" -q seal many/outcome.json -s sec.key --to "تونس" -o many.amana
+	peak_rss seal.rss "$AMANA" -q seal many/outcome.json -s sec.key --to "تونس" -o many.amana
 	echo "seal of 100,000 records: $(cat seal.rss) KiB" >&2
-	[ "$(cat seal.rss)" -lt 32768 ]
+	# 32 MiB; under AddressSanitizer 64 MiB (its redzones on SQLite's page cache: 40 MiB
+	# measured, against 15 MiB without it). Holding the records took 120 MiB without it.
+	local limit=32768
+	if under_asan; then limit=65536; fi
+	[ "$(cat seal.rss)" -lt "$limit" ]
 	# The records are all there, in order, byte for byte.
 	run -0 "$AMANA" --vault "$T/v-tn" -q open many.amana -i tn.key -o out
 	[ "$(sqlite3 out/manifest.sqlite 'select count(*) from records')" = 100000 ]

@@ -79,7 +79,7 @@ local_setup() {
 @test "sign streams: a 64 MiB file signs in flat memory" {
 	[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing (install the 'time' package)" >&2; return 1; }
 	head -c $((64 << 20)) /dev/zero >big
-	/usr/bin/time -f %M -o rss "$AMANA" -q sign -s s.key -m big
+	peak_rss rss "$AMANA" -q sign -s s.key -m big
 	# Peak RSS in KiB: well under the file's size (64 MiB), whatever the allocator does.
 	[ "$(cat rss)" -lt 16384 ]
 	run -0 amana verify -p s.pub -m big

@@ -85,3 +85,21 @@ flip_byte() {
 amanatar() {
 	python3 "$TOP/tests/lib/amanatar.py" "$@"
 }
+
+# peak_rss FILE CMD...: runs CMD under GNU time and writes its peak RSS (KiB) to FILE. Under
+# AddressSanitizer (make asan) the leak checker's own scan at exit (about 10 MiB) and the
+# quarantine of freed blocks (256 MiB by default) would be counted as amana's: both are kept
+# out of the measured run (every other test still checks for leaks).
+peak_rss() {
+	local file=$1
+	shift
+	[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing (install the 'time' package)" >&2; return 1; }
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0:quarantine_size_mb=4" \
+		/usr/bin/time -f %M -o "$file" "$@"
+}
+
+# under_asan: whether $AMANA was built with AddressSanitizer (make asan), whose allocator
+# gives every block redzones and shadow memory: a memory bound then allows for that.
+under_asan() {
+	ASAN_OPTIONS=help=1 "$AMANA" --version 2>&1 | grep -q AddressSanitizer
+}
