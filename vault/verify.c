@@ -348,6 +348,11 @@ static int inner_files_first(struct inner *x, struct stage *stage, struct seen_f
 			}
 		}
 		free(shown);
+		/* Kept until the manifest comes: no more than a manifest can list. */
+		if (n == OUTCOME_ATTACHMENTS_MAX) {
+			err_set(e, ERR_FORMAT, "the payload holds more than %u files", OUTCOME_ATTACHMENTS_MAX);
+			goto fail;
+		}
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 16;
 			struct seen_file *nv = realloc(v, nc * sizeof *nv);

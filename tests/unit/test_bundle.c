@@ -2025,6 +2025,35 @@ static void test_inner_format3(void **state)
 	craft_refused(&c, format_only3, "without its manifest", "format 3 without the manifest");
 	c = (struct craft){.listed = two_files, .nlisted = 2, .after_sig = "files/zz.txt"};
 	craft_refused(&c, format_only3, NULL, "format 3 with a file after the manifest's signature");
+	/* Before the manifest, a reader keeps each file's name and digest: no more of them than
+	 * a manifest may list (100,000), empty files here. */
+	size_t nmany = OUTCOME_ATTACHMENTS_MAX + 1;
+	char **names = calloc(nmany, sizeof *names);
+	const char **datas = calloc(nmany, sizeof *datas);
+	assert_non_null(names);
+	assert_non_null(datas);
+	for (size_t i = 0; i < nmany; i++) {
+		names[i] = malloc(24);
+		assert_non_null(names[i]);
+		snprintf(names[i], 24, "files/f%07zu", i);
+		datas[i] = "";
+	}
+	c = (struct craft){.listed = two_files, .nlisted = 2, .held = (const char *const *)names,
+			   .held_data = datas, .nheld = nmany};
+	/* Checked without output (opening would stage 100,000 files first; the bound is the
+	 * same code either way). */
+	char *many = craft_bundle(&c);
+	struct err me;
+	assert_int_equal(run_verify(many, 0, NULL, &me), -1);
+	assert_int_equal(me.code, ERR_FORMAT);
+	assert_non_null(strstr(me.msg, "more than 100000 files"));
+	assert_int_equal(entries(fx.tmp), 0);
+	unlink(many);
+	free(many);
+	for (size_t i = 0; i < nmany; i++)
+		free(names[i]);
+	free(names);
+	free(datas);
 	craft_format3 = false;
 }
 
