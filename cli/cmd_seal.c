@@ -191,6 +191,16 @@ done:
 	return rc;
 }
 
+/* Whether out exists already (then e says so): seal never writes over a file. */
+static bool output_taken(const char *out, struct err *e)
+{
+	if (!io_exists(out))
+		return false;
+	err_set(e, ERR_IO, "'%s' already exists", out);
+	err_hint(e, "choose another name with -o, or move the existing file away");
+	return true;
+}
+
 /* outcome-NUMBER-SEQUENCE.amana, in the current folder. */
 static int default_output(const struct outcome *o, uint64_t sequence, char **out, struct err *e)
 {
@@ -313,11 +323,8 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		goto done;
 	if (!(s = cli_store(ctx, e)) || cli_resolve_recipients(s, to, nto, all, self, &recipients, &nrecipients, e) != 0)
 		goto done;
-	if (out && io_exists(out)) {
-		err_set(e, ERR_IO, "'%s' already exists", out);
-		err_hint(e, "choose another name with -o, or move the existing file away");
+	if (out && output_taken(out, e))
 		goto done;
-	}
 	int resumed = finish_interrupted(ctx, s, &o, out, e);
 	if (resumed != 0) {
 		rc = resumed > 0 ? 0 : -1;
@@ -374,11 +381,8 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		goto done;
 	if (!named)
 		out = defout;
-	if (io_exists(out)) {
-		err_set(e, ERR_IO, "'%s' already exists", out);
-		err_hint(e, "choose another name with -o, or move the existing file away");
+	if (output_taken(out, e))
 		goto done;
-	}
 	in.out_path = out;
 	struct progress prog = {ctx->verbosity >= 0 && !ctx->json && isatty(2), -1};
 	uint64_t total = 0;
@@ -406,11 +410,8 @@ int cmd_seal(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 			if (default_output(&o, seq, &defout, e) != 0)
 				goto done;
 			out = defout;
-			if (io_exists(out)) {
-				err_set(e, ERR_IO, "'%s' already exists", out);
-				err_hint(e, "choose a name with -o, or move the existing file away");
+			if (output_taken(out, e))
 				goto done;
-			}
 		}
 		if (seal_sequence_fits(&sealed, seq)) {
 			if (seal_resequence(&sealed, seq, e) != 0 || (!named && seal_set_output(&sealed, out, e) != 0))
